@@ -1,0 +1,319 @@
+"""Input conversion (2D, 3D, lists of sequences, NaN padding) and parameter checks."""
+
+from numbers import Integral, Real
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
+
+FLOAT_DTYPES = (np.float32, np.float64)
+
+# Number of array elements inspected at a time when scanning for padding, so
+# that a large (possibly strided, zero-copy) input is never copied whole.
+_CHUNK_ELEMENTS = 1 << 22
+
+
+class Sequences(NamedTuple):
+    """Validated sequences: the values and, where padding exists, its bounds.
+
+    ``values`` has shape ``(n_samples, n_timesteps, n_features)`` and dtype float32
+    or float64; it is a view of the caller's array whenever possible. Sample ``i``
+    holds real data in ``values[i, starts[i]:starts[i] + lengths[i]]`` and NaN
+    padding elsewhere. ``starts`` and ``lengths`` are None when no sample is
+    padded, which lets the model take its dense fast path.
+    """
+
+    values: np.ndarray
+    starts: np.ndarray | None
+    lengths: np.ndarray | None
+
+
+def validate_sequences(estimator, X, *, reset):
+    """Convert ``X`` to :class:`Sequences`, checking it against a fitted estimator.
+
+    2D input ``(n_samples, n_timesteps)`` is a batch of univariate sequences and
+    follows scikit-learn's rules (dense, no NaN, ``n_features_in_`` columns). 3D
+    input ``(n_samples, n_timesteps, n_features)`` and lists of ``(T_i, n_features)``
+    or ``(T_i,)`` arrays may carry NaN padding at either end of a sequence.
+
+    With ``reset=True`` the estimator's ``n_features_in_`` (and
+    ``feature_names_in_`` for DataFrames) and ``_n_step_features`` are set; with
+    ``reset=False`` they are checked.
+    """
+    if isinstance(X, (list, tuple)) and _is_ragged(X):
+        values = _pad_ragged(X, estimator)
+    else:
+        if not hasattr(X, "shape"):
+            X = np.asarray(X)
+        ndim = len(X.shape)
+        if ndim == 2:
+            values = validate_data(
+                estimator, X, reset=reset, dtype=FLOAT_DTYPES, ensure_min_samples=1
+            )
+            _check_step_features(estimator, 1, reset=reset, from_2d=True)
+            return Sequences(values[:, :, np.newaxis], None, None)
+        if ndim != 3:
+            raise ValueError(
+                f"Expected a 2D array (n_samples, n_timesteps), a 3D array "
+                f"(n_samples, n_timesteps, n_features) or a list of sequences, got "
+                f"a {ndim}D array instead. Reshape your data: array.reshape(1, -1) "
+                "makes one univariate sequence of a 1D array."
+            )
+        values = check_array(
+            X,
+            dtype=FLOAT_DTYPES,
+            allow_nd=True,
+            ensure_all_finite=False,
+            estimator=estimator,
+            input_name="X",
+        )
+    _, n_timesteps, n_features = values.shape
+    if n_timesteps == 0 or n_features == 0:
+        raise ValueError(
+            f"X has shape {values.shape}: every sequence needs at least one time "
+            "step and one feature."
+        )
+    _check_step_features(estimator, n_features, reset=reset, from_2d=False)
+    starts, lengths = _padding_bounds(values)
+    return Sequences(values, starts, lengths)
+
+
+def _is_ragged(X):
+    """Whether a list/tuple holds sequences of different shapes.
+
+    A list of equal-shape sequences is the array it stacks to (2D or 3D), as in
+    scikit-learn, where a list of equal-length lists is a 2D array.
+    """
+    try:
+        return len({np.shape(x) for x in X}) > 1
+    except ValueError:  # a sequence that is itself ragged: let check_array explain
+        return True
+
+
+def _pad_ragged(X, estimator):
+    """Stack sequences of different lengths into one array, NaN-padded at the end."""
+    seqs = []
+    for i, x in enumerate(X):
+        x = check_array(
+            x if hasattr(x, "shape") else np.asarray(x),
+            dtype=FLOAT_DTYPES,
+            ensure_2d=False,
+            ensure_all_finite=False,
+            estimator=estimator,
+            input_name=f"X[{i}]",
+        )
+        if x.ndim == 1:
+            x = x[:, np.newaxis]
+        if x.ndim != 2:
+            raise ValueError(
+                f"X[{i}] has {x.ndim} dimensions; each sequence in a list must be "
+                "(n_timesteps, n_features) or (n_timesteps,)."
+            )
+        seqs.append(x)
+    n_features = {x.shape[1] for x in seqs}
+    if len(n_features) > 1:
+        raise ValueError(
+            "All sequences in X must have the same number of features per time "
+            f"step, got {sorted(n_features)}."
+        )
+    dtype = np.result_type(*seqs)
+    values = np.full(
+        (len(seqs), max(len(x) for x in seqs), n_features.pop()), np.nan, dtype=dtype
+    )
+    for i, x in enumerate(seqs):
+        if len(x) == 0:
+            raise ValueError(
+                f"X[{i}] is an empty sequence; it needs at least one step."
+            )
+        values[i, : len(x)] = x
+    return values
+
+
+def _check_step_features(estimator, n_features, *, reset, from_2d):
+    if reset:
+        if not from_2d:
+            estimator.n_features_in_ = n_features
+            if hasattr(estimator, "feature_names_in_"):
+                del estimator.feature_names_in_
+        estimator._n_step_features = n_features
+        return
+    expected = estimator._n_step_features
+    if n_features != expected:
+        if from_2d:
+            raise ValueError(
+                "X is 2D, i.e. univariate sequences, but the estimator was fitted on "
+                f"sequences with {expected} features per time step; pass a 3D array "
+                f"(n_samples, n_timesteps, {expected})."
+            )
+        raise ValueError(
+            f"X has {n_features} features per time step, but the estimator was "
+            f"fitted with {expected} features per time step."
+        )
+
+
+def _padding_bounds(values):
+    """Find the padding of each sequence, rejecting NaN and inf elsewhere.
+
+    Returns ``(starts, lengths)``, or ``(None, None)`` when nothing is padded.
+    """
+    n_samples, n_timesteps, _ = values.shape
+    starts = np.zeros(n_samples, dtype=np.int64)
+    lengths = np.full(n_samples, n_timesteps, dtype=np.int64)
+    chunk = max(1, _CHUNK_ELEMENTS // values[0].size)
+    for lo in range(0, n_samples, chunk):
+        block = values[lo : lo + chunk]
+        finite = np.isfinite(block)
+        if finite.all():
+            continue
+        nan = np.isnan(block)
+        if not (finite | nan).all():
+            i = lo + np.argwhere(~(finite | nan))[0, 0]
+            raise ValueError(
+                f"X contains infinity (first in sample {i}). Only NaN is accepted, "
+                "and only as padding at the start or end of a sequence."
+            )
+        pad_step = nan.all(axis=2)
+        partial = nan.any(axis=2) & ~pad_step
+        if partial.any():
+            i, t = np.argwhere(partial)[0]
+            raise ValueError(
+                f"Sample {lo + i} has a partly-NaN time step ({t}): a time step is "
+                "either all features or all NaN (padding). Impute missing features "
+                "before fitting, e.g. with sklearn.impute."
+            )
+        valid = ~pad_step
+        empty = ~valid.any(axis=1)
+        if empty.any():
+            i = lo + np.flatnonzero(empty)[0]
+            raise ValueError(
+                f"Sample {i} is all padding: every time step is NaN. Each sequence "
+                "needs at least one observed time step."
+            )
+        first = valid.argmax(axis=1)
+        end = n_timesteps - valid[:, ::-1].argmax(axis=1)
+        gaps = valid.sum(axis=1) != end - first
+        if gaps.any():
+            i = np.flatnonzero(gaps)[0]
+            t = first[i] + np.flatnonzero(~valid[i, first[i] : end[i]])[0]
+            raise ValueError(
+                f"Sample {lo + i} has NaN inside the sequence (time step {t}). NaN "
+                "time steps are only allowed as padding at the start or end of a "
+                "sequence; fill gaps inside a sequence before fitting."
+            )
+        starts[lo : lo + chunk] = first
+        lengths[lo : lo + chunk] = end - first
+    if (lengths == n_timesteps).all():
+        return None, None
+    return starts, lengths
+
+
+def feature_moments(values):
+    """Per-feature mean and standard deviation over the observed time steps.
+
+    A constant feature gets a standard deviation of 1, so scaling leaves it at 0.
+    """
+    n_features = values.shape[2]
+    total = np.zeros(n_features)
+    total_sq = np.zeros(n_features)
+    count = np.zeros(n_features)
+    chunk = max(1, _CHUNK_ELEMENTS // values[0].size)
+    for lo in range(0, len(values), chunk):
+        block = values[lo : lo + chunk].reshape(-1, n_features).astype(np.float64)
+        observed = ~np.isnan(block)
+        total += np.nansum(block, axis=0)
+        total_sq += np.nansum(block**2, axis=0)
+        count += observed.sum(axis=0)
+    mean = total / count
+    var = np.maximum(total_sq / count - mean**2, 0.0)
+    std = np.sqrt(var)
+    std[std < 1e-8 * np.maximum(1.0, np.abs(mean))] = 1.0
+    return mean, std
+
+
+def check_targets_length(sequences, y):
+    if len(sequences.values) != len(y):
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: {len(sequences.values)} "
+            f"sequences but {len(y)} targets."
+        )
+
+
+_CHOICES = {
+    "cell": ("gru", "lstm", "rnn"),
+    "nonlinearity": ("relu", "tanh"),
+    "optimizer": ("adam", "adamw", "rmsprop", "sgd"),
+}
+
+
+def check_params(estimator):
+    """Check the estimator's hyperparameters, raising a message that names the fix."""
+    for name, choices in _CHOICES.items():
+        value = getattr(estimator, name)
+        if not isinstance(value, str) or value not in choices:
+            raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}.")
+    for name in ("hidden_size", "num_layers", "max_epochs", "batch_size"):
+        _check_number(estimator, name, Integral, "an integer >= 1", lambda v: v >= 1)
+    _check_number(estimator, "verbose", Integral, "an integer >= 0", lambda v: v >= 0)
+    _check_number(estimator, "lr", Real, "a float > 0", lambda v: v > 0)
+    _check_number(estimator, "weight_decay", Real, "a float >= 0", lambda v: v >= 0)
+    _check_number(estimator, "dropout", Real, "a float in [0, 1)", lambda v: 0 <= v < 1)
+    if estimator.clip_grad_norm is not None:
+        _check_number(
+            estimator, "clip_grad_norm", Real, "None or a float > 0", lambda v: v > 0
+        )
+    for name in ("bidirectional", "shuffle", "warm_start"):
+        value = getattr(estimator, name)
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{name} must be True or False, got {value!r}.")
+    if estimator.cell != "rnn" and estimator.nonlinearity != "tanh":
+        raise ValueError(
+            f"nonlinearity={estimator.nonlinearity!r} only applies to cell='rnn'; "
+            f"{estimator.cell.upper()} cells have fixed gate nonlinearities."
+        )
+
+
+def _check_number(estimator, name, kind, expected, is_valid):
+    value = getattr(estimator, name)
+    if (
+        not isinstance(value, kind)
+        or isinstance(value, (bool, np.bool_))
+        or not np.isfinite(value)
+        or not is_valid(value)
+    ):
+        raise ValueError(f"{name} must be {expected}, got {value!r}.")
+
+
+def resolve_device(device):
+    """Turn a ``device`` parameter into an available :class:`torch.device`."""
+    available = available_devices()
+    if device == "auto":
+        return torch.device(available[1] if len(available) > 1 else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        resolved = None
+    if resolved is None or resolved.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r}."
+        )
+    if resolved.type == "cuda" and resolved.index is None:
+        resolved = torch.device("cuda:0")
+    if resolved.type in ("cpu", "mps"):
+        resolved = torch.device(resolved.type)
+    if str(resolved) not in available:
+        raise ValueError(
+            f"device={device!r} is not available on this machine; available devices: "
+            f"{available}. Use device='auto' to pick the best available one."
+        )
+    return resolved
+
+
+def available_devices():
+    """Devices this machine can train on, the preferred accelerator second."""
+    devices = ["cpu"]
+    devices += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if torch.backends.mps.is_available():
+        devices.append("mps")
+    return devices
