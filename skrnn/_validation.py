@@ -12,7 +12,7 @@ FLOAT_DTYPES = (np.float32, np.float64)
 
 # Number of array elements inspected at a time when scanning for padding, so
 # that a large (possibly strided, zero-copy) input is never copied whole.
-_CHUNK_ELEMENTS = 1 << 22
+_CHUNK_ELEMENTS = 1 << 20
 
 
 class Sequences(NamedTuple):
@@ -49,11 +49,7 @@ def validate_sequences(estimator, X, *, reset):
             X = np.asarray(X)
         ndim = len(X.shape)
         if ndim == 2:
-            values = validate_data(
-                estimator, X, reset=reset, dtype=FLOAT_DTYPES, ensure_min_samples=1
-            )
-            _check_step_features(estimator, 1, reset=reset, from_2d=True)
-            return Sequences(values[:, :, np.newaxis], None, None)
+            return _validate_2d(estimator, X, reset=reset)
         if ndim != 3:
             raise ValueError(
                 f"Expected a 2D array (n_samples, n_timesteps), a 3D array "
@@ -75,7 +71,7 @@ def validate_sequences(estimator, X, *, reset):
             f"X has shape {values.shape}: every sequence needs at least one time "
             "step and one feature."
         )
-    _check_step_features(estimator, n_features, reset=reset, from_2d=False)
+    _check_step_features(estimator, n_features, reset=reset)
     starts, lengths = _padding_bounds(values)
     return Sequences(values, starts, lengths)
 
@@ -131,12 +127,29 @@ def _pad_ragged(X, estimator):
     return values
 
 
-def _check_step_features(estimator, n_features, *, reset, from_2d):
+def _validate_2d(estimator, X, *, reset):
+    """2D input: univariate sequences with scikit-learn's rules for 2D arrays."""
+    if reset or estimator._fitted_on_2d:
+        values = validate_data(
+            estimator, X, reset=reset, dtype=FLOAT_DTYPES, ensure_min_samples=1
+        )
+        if reset:
+            estimator._fitted_on_2d = True
+            estimator._n_step_features = 1
+    else:
+        # Fitted on 3D or list input: a 2D batch is univariate sequences of any
+        # length, which only a model of one feature per time step can read.
+        _check_step_features(estimator, 1, reset=False, from_2d=True)
+        values = check_array(X, dtype=FLOAT_DTYPES, estimator=estimator)
+    return Sequences(values[:, :, np.newaxis], None, None)
+
+
+def _check_step_features(estimator, n_features, *, reset, from_2d=False):
     if reset:
-        if not from_2d:
-            estimator.n_features_in_ = n_features
-            if hasattr(estimator, "feature_names_in_"):
-                del estimator.feature_names_in_
+        estimator.n_features_in_ = n_features
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+        estimator._fitted_on_2d = False
         estimator._n_step_features = n_features
         return
     expected = estimator._n_step_features

@@ -1,0 +1,266 @@
+"""Behaviour of RNNRegressor and RNNClassifier: shapes, padding, determinism,
+devices, and use inside scikit-learn's model-selection tools."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from skrnn import RNNClassifier, RNNRegressor
+
+FAST = {"max_epochs": 3, "hidden_size": 8, "random_state": 0}
+
+
+def _pad(X, front, back):
+    n, _, f = X.shape
+    return np.concatenate(
+        [np.full((n, front, f), np.nan), X, np.full((n, back, f), np.nan)], axis=1
+    )
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_padding_never_changes_a_prediction(sequences, cell, bidirectional):
+    X, y = sequences
+    reg = RNNRegressor(cell=cell, bidirectional=bidirectional, num_layers=2, **FAST)
+    reg.fit(_pad(X, 2, 3), y)
+    expected = reg.predict(X)
+    np.testing.assert_allclose(reg.predict(_pad(X, 4, 0)), expected, atol=1e-5)
+    np.testing.assert_allclose(reg.predict(_pad(X, 0, 4)), expected, atol=1e-5)
+    np.testing.assert_allclose(reg.predict(list(X)), expected, atol=1e-5)
+
+
+def test_padding_mixed_within_a_batch(sequences):
+    X, y = sequences
+    reg = RNNRegressor(bidirectional=True, **FAST).fit(X, y)
+    ragged = [x[: 4 + i % 8] for i, x in enumerate(X)]
+    alone = np.array([reg.predict(x[np.newaxis])[0] for x in ragged])
+    np.testing.assert_allclose(reg.predict(ragged), alone, atol=1e-5)
+
+
+def test_predict_accepts_other_sequence_lengths(sequences):
+    X, y = sequences
+    reg = RNNRegressor(**FAST).fit(X, y)
+    assert reg.predict(X[:, :5]).shape == (48,)
+    assert reg.predict(np.concatenate([X, X], axis=1)).shape == (48,)
+
+
+def test_regressor_output_shape_follows_y(sequences):
+    X, y = sequences
+    assert RNNRegressor(**FAST).fit(X, y).predict(X).shape == (48,)
+    y2 = np.column_stack([y, -y, 2 * y])
+    reg = RNNRegressor(**FAST).fit(X, y2)
+    assert reg.predict(X).shape == (48, 3)
+    assert reg.n_outputs_ == 3
+    assert RNNRegressor(**FAST).fit(X, y[:, None]).predict(X).shape == (48, 1)
+
+
+def test_predictions_are_float64(sequences, labelled_sequences):
+    X, y = sequences
+    assert RNNRegressor(**FAST).fit(X, y).predict(X).dtype == np.float64
+    Xc, yc = labelled_sequences
+    assert RNNClassifier(**FAST).fit(Xc, yc).predict_proba(Xc).dtype == np.float64
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_any_real_dtype_trains(sequences, dtype):
+    X, y = sequences
+    reg = RNNRegressor(**FAST).fit((X * 10).astype(dtype), y)
+    assert np.isfinite(reg.predict((X * 10).astype(dtype))).all()
+
+
+def test_classifier_string_labels_and_probabilities(labelled_sequences):
+    X, y = labelled_sequences
+    clf = RNNClassifier(**FAST).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, ["down", "flat", "up"])
+    proba = clf.predict_proba(X)
+    assert proba.shape == (48, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+
+
+def test_classifier_binary_integer_labels(labelled_sequences):
+    X, y = labelled_sequences
+    y = np.where(y == "up", 7, 3)
+    clf = RNNClassifier(**FAST).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, [3, 7])
+    assert set(clf.predict(X)) <= {3, 7}
+    assert clf.predict_proba(X).shape == (48, 2)
+
+
+def test_same_seed_is_bit_for_bit_reproducible(sequences):
+    X, y = sequences
+    params = {**FAST, "dropout": 0.2, "num_layers": 2}
+    first = RNNRegressor(**params).fit(X, y).predict(X)
+    second = RNNRegressor(**params).fit(X, y).predict(X)
+    np.testing.assert_array_equal(first, second)
+    other = RNNRegressor(**{**params, "random_state": 1}).fit(X, y).predict(X)
+    assert not np.allclose(first, other)
+
+
+def test_fit_leaves_global_random_state_alone(sequences):
+    X, y = sequences
+    torch_state = torch.get_rng_state()
+    numpy_state = np.random.get_state()[1].copy()  # noqa: NPY002
+    for random_state in [0, None, np.random.RandomState(3)]:
+        RNNRegressor(**{**FAST, "random_state": random_state}).fit(X, y)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    np.testing.assert_array_equal(np.random.get_state()[1], numpy_state)  # noqa: NPY002
+
+
+def test_defaults_learn_an_unscaled_regression(rng):
+    t = np.arange(400)
+    series = 300 + 80 * np.sin(2 * np.pi * t / 20) + rng.normal(0, 4, len(t))
+    X = np.lib.stride_tricks.sliding_window_view(series[:-1], 20)
+    y = series[20:]
+    X_train, X_test, y_train, y_test = X[:300], X[300:], y[:300], y[300:]
+    reg = RNNRegressor(random_state=0).fit(X_train, y_train)
+    baseline = DummyRegressor().fit(X_train, y_train).score(X_test, y_test)
+    assert baseline < 0.0
+    assert reg.score(X_test, y_test) > 0.9
+
+
+def test_defaults_learn_an_unscaled_classification(rng):
+    X = rng.normal(size=(300, 30, 2)) * [1.0, 100.0] + [0.0, 500.0]
+    y = np.where(X[:, :5, 1].mean(axis=1) > 500, "high", "low")
+    reg = RNNClassifier(random_state=0).fit(X[:200], y[:200])
+    majority = DummyClassifier().fit(X[:200], y[:200]).score(X[200:], y[200:])
+    assert reg.score(X[200:], y[200:]) > majority + 0.2
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"cell": "gru", "num_layers": 2, "dropout": 0.3},
+        {"cell": "rnn", "nonlinearity": "relu", "bidirectional": True},
+        {"optimizer": "sgd", "clip_grad_norm": None, "weight_decay": 1e-4},
+        {"optimizer": "adamw", "shuffle": False, "batch_size": 7},
+        {"optimizer": "rmsprop"},
+    ],
+)
+def test_parameters_train_finite_models(sequences, params):
+    X, y = sequences
+    reg = RNNRegressor(**{**FAST, **params}).fit(X, y)
+    assert np.isfinite(reg.predict(X)).all()
+    assert len(reg.loss_curve_) == reg.n_epochs_ == 3
+
+
+def test_module_follows_architecture_parameters(sequences):
+    X, y = sequences
+    reg = RNNRegressor(
+        cell="gru", hidden_size=5, num_layers=3, bidirectional=True, **{"max_epochs": 1}
+    ).fit(X, y)
+    rnn = reg.net_.module_.rnn
+    assert isinstance(rnn, torch.nn.GRU)
+    assert (rnn.hidden_size, rnn.num_layers, rnn.bidirectional) == (5, 3, True)
+    assert reg.net_.module_.head.in_features == 10
+
+
+def test_warm_start_continues_training(sequences):
+    X, y = sequences
+    reg = RNNRegressor(**{**FAST, "warm_start": True}).fit(X, y)
+    weights = reg.net_.module_.head.weight.detach().clone()
+    module = reg.net_.module_
+    reg.fit(X, y)
+    assert reg.net_.module_ is module
+    assert reg.n_epochs_ == 6
+    assert not torch.equal(weights, module.head.weight)
+    cold = RNNRegressor(**FAST).fit(X, y)
+    assert cold.fit(X, y).n_epochs_ == 3
+
+
+def test_verbose_zero_is_silent_and_one_prints_epochs(sequences, capsys):
+    X, y = sequences
+    RNNRegressor(**FAST).fit(X, y)
+    assert capsys.readouterr().out == ""
+    RNNRegressor(**{**FAST, "verbose": 1}).fit(X, y)
+    out = capsys.readouterr().out
+    assert "train_loss" in out
+    assert out.count("\n") >= 3
+
+
+def test_auto_device_on_a_cpu_machine(sequences):
+    if torch.cuda.is_available() or torch.backends.mps.is_available():
+        pytest.skip("this machine has an accelerator")
+    reg = RNNRegressor(**{**FAST, "device": "auto"}).fit(*sequences)
+    assert reg.device_ == torch.device("cpu")
+
+
+def test_unavailable_device_names_the_available_ones(sequences):
+    if torch.cuda.device_count() > 3:
+        pytest.skip("this machine has cuda:3")
+    with pytest.raises(ValueError, match=r"not available.*available devices: \['cpu'"):
+        RNNRegressor(**{**FAST, "device": "cuda:3"}).fit(*sequences)
+
+
+def test_set_params_device_moves_a_fitted_model(sequences):
+    X, y = sequences
+    reg = RNNRegressor(**FAST).fit(X, y)
+    expected = reg.predict(X)
+    reg.set_params(device="cpu")
+    assert reg.device_ == torch.device("cpu")
+    np.testing.assert_array_equal(reg.predict(X), expected)
+    with pytest.raises(ValueError, match="device must be"):
+        reg.set_params(device="tpu")
+
+
+def test_pickle_round_trip_predicts_identically(sequences):
+    X, y = sequences
+    reg = RNNRegressor(**FAST).fit(X, y)
+    restored = pickle.loads(pickle.dumps(reg))
+    np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
+    unfitted = pickle.loads(pickle.dumps(RNNClassifier(hidden_size=3)))
+    assert unfitted.get_params() == RNNClassifier(hidden_size=3).get_params()
+
+
+def test_clone_is_unfitted_with_same_params(sequences):
+    reg = RNNRegressor(**FAST).fit(*sequences)
+    copy = clone(reg)
+    assert copy.get_params() == reg.get_params()
+    assert not hasattr(copy, "net_")
+
+
+def test_pipeline_with_scaler_and_float64(sequences):
+    X, y = sequences
+    pipe = make_pipeline(StandardScaler(), RNNRegressor(**FAST))
+    pipe.fit(X[:, :, 0] * 1000, y)
+    assert pipe.predict(X[:, :, 0] * 1000).shape == (48,)
+
+
+def _series_windows(n=120, window=8):
+    t = np.arange(n + window)
+    series = np.sin(t / 3) + 0.1 * np.cos(t)
+    X = np.lib.stride_tricks.sliding_window_view(series[:-1], window)
+    return X, series[window:]
+
+
+def test_grid_search_over_nested_params_in_parallel():
+    X, y = _series_windows()
+    pipe = make_pipeline(FunctionTransformer(), RNNRegressor(**FAST))
+    grid = GridSearchCV(
+        pipe,
+        {"rnnregressor__hidden_size": [4, 8], "rnnregressor__cell": ["gru"]},
+        cv=TimeSeriesSplit(n_splits=2),
+        n_jobs=2,
+    )
+    grid.fit(X, y)
+    assert set(grid.best_params_) == {"rnnregressor__hidden_size", "rnnregressor__cell"}
+    serial = clone(grid).set_params(n_jobs=1).fit(X, y)
+    np.testing.assert_allclose(
+        grid.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+    )
+
+
+def test_cross_val_score_with_time_series_split():
+    X, y = _series_windows()
+    scores = cross_val_score(
+        RNNRegressor(**FAST), X, y, cv=TimeSeriesSplit(n_splits=3), scoring="r2"
+    )
+    assert scores.shape == (3,)
+    assert np.isfinite(scores).all()
