@@ -1,6 +1,15 @@
 """skrnn: recurrent neural networks as scikit-learn estimators."""
 
 from ._estimators import RNNClassifier, RNNRegressor
+from ._forecasting import direct_forecast, recursive_forecast
+from ._windowing import SequenceWindower, make_windows
 
-__all__ = ["RNNClassifier", "RNNRegressor"]
+__all__ = [
+    "RNNClassifier",
+    "RNNRegressor",
+    "SequenceWindower",
+    "direct_forecast",
+    "make_windows",
+    "recursive_forecast",
+]
 __version__ = "0.1.0.dev0"

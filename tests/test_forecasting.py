@@ -1,0 +1,106 @@
+"""Direct and recursive multi-step forecasts on arrays and pandas series."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.pipeline import Pipeline
+
+from skrnn import (
+    RNNRegressor,
+    SequenceWindower,
+    direct_forecast,
+    make_windows,
+    recursive_forecast,
+)
+
+FAST = {"max_epochs": 3, "hidden_size": 8, "random_state": 0}
+
+
+class _LastValuePlusOne:
+    """A stand-in regressor whose forecasts are easy to predict by hand."""
+
+    def predict(self, X):
+        return X[:, -1, 0] + 1.0
+
+
+class _LastValuePlusExog:
+    def predict(self, X):
+        return X[:, -1, 0] + X[:, -1, 1]
+
+
+def _monthly(n=48):
+    index = pd.date_range("2000-01", periods=n, freq="MS")
+    return pd.Series(np.sin(np.arange(n) / 3) + 5, index=index, name="sales")
+
+
+def test_recursive_forecast_feeds_predictions_back():
+    forecast = recursive_forecast(_LastValuePlusOne(), np.arange(10.0), 4, window=3)
+    np.testing.assert_array_equal(forecast, [10, 11, 12, 13])
+
+
+def test_recursive_forecast_returns_series_on_future_dates():
+    series = _monthly()
+    reg = RNNRegressor(**FAST).fit(*make_windows(series, window=12))
+    forecast = recursive_forecast(reg, series, steps=6, window=12)
+    assert isinstance(forecast, pd.Series)
+    assert forecast.name == "sales"
+    assert forecast.index[0] == pd.Timestamp("2004-01-01")
+    assert forecast.index.freqstr == "MS"
+    assert len(forecast) == 6
+
+
+def test_recursive_forecast_with_future_exogenous_columns():
+    history = pd.DataFrame({"y": [0.0, 1.0, 2.0], "step": [1.0, 1.0, 1.0]})
+    future = pd.DataFrame({"step": [2.0, 3.0]})
+    forecast = recursive_forecast(
+        _LastValuePlusExog(), history, 2, window=2, target="y", future=future
+    )
+    # step 1: 2 + 1 (last row's exog); step 2: 3 + 2 (the first future row's exog)
+    np.testing.assert_array_equal(forecast, [3.0, 5.0])
+
+
+def test_recursive_forecast_requires_future_exogenous_columns():
+    history = pd.DataFrame({"y": np.arange(5.0), "x": np.ones(5)})
+    with pytest.raises(ValueError, match=r"pass future.*shape \(3, 1\)"):
+        recursive_forecast(_LastValuePlusExog(), history, 3, window=2, target="y")
+    with pytest.raises(ValueError, match="name the one to forecast"):
+        recursive_forecast(_LastValuePlusExog(), history, 3, window=2)
+    with pytest.raises(ValueError, match=r"future must have shape \(3, 1\)"):
+        recursive_forecast(
+            _LastValuePlusExog(), history, 3, window=2, target=0, future=np.ones(2)
+        )
+
+
+def test_recursive_forecast_with_windower_pipeline():
+    series = _monthly()
+    frame = series.to_frame()
+    pipe = Pipeline(
+        [("win", SequenceWindower(window=6)), ("rnn", RNNRegressor(**FAST))]
+    )
+    pipe.fit(frame.iloc[:-1], series.shift(-1).iloc[:-1])
+    forecast = recursive_forecast(pipe, frame, steps=3)
+    assert forecast.index[0] == pd.Timestamp("2004-01-01")
+    windows = frame.to_numpy()[np.newaxis, -6:]
+    assert forecast.iloc[0] == pytest.approx(pipe[-1].predict(windows)[0])
+
+
+def test_direct_forecast_predicts_the_horizon_at_once():
+    series = _monthly()
+    reg = RNNRegressor(**FAST).fit(*make_windows(series, window=12, horizon=4))
+    forecast = direct_forecast(reg, series, window=12)
+    assert list(forecast.index) == list(pd.date_range("2004-01", periods=4, freq="MS"))
+    expected = reg.predict(series.to_numpy()[np.newaxis, -12:, np.newaxis])[0]
+    np.testing.assert_allclose(forecast.to_numpy(), expected)
+
+
+def test_forecast_errors():
+    with pytest.raises(ValueError, match="window is required"):
+        recursive_forecast(_LastValuePlusOne(), np.arange(5.0), 2)
+    with pytest.raises(ValueError, match="fewer than window=8"):
+        recursive_forecast(_LastValuePlusOne(), np.arange(5.0), 2, window=8)
+    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
+        recursive_forecast(_LastValuePlusOne(), np.arange(5.0), 0, window=2)
+    series = _monthly()
+    reg = RNNRegressor(**FAST).fit(*make_windows(series, window=4, horizon=2))
+    with pytest.raises(ValueError, match="Use direct_forecast"):
+        recursive_forecast(reg, series, 2, window=4)
