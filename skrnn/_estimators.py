@@ -8,10 +8,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import GradientNormClipping
 
 from ._module import RecurrentNet
-from ._net import BatchIterator, Net, SequenceDataset
+from ._net import BatchIterator, GradientNormClipping, Net, SequenceDataset
 from ._validation import (
     check_params,
     check_targets_length,

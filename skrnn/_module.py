@@ -61,10 +61,16 @@ class RecurrentNet(nn.Module):
         ``starts`` and ``lengths`` locate the observed steps of padded sequences;
         without them every time step is observed (the fast, exportable path).
         """
-        x = (X.to(self.x_mean.dtype) - self.x_mean) / self.x_scale
+        if X.dtype != self.x_mean.dtype:
+            X = X.to(self.x_mean.dtype)
+        x = (X - self.x_mean) / self.x_scale
         if lengths is None:
-            return self._head(self.dropout(self._read_dense(x)))
-        return self._head(self.dropout(self._read_padded(x, starts, lengths)))
+            h = self._read_dense(x)
+        else:
+            h = self._read_padded(x, starts, lengths)
+        if self.dropout.p > 0:  # nn.Dropout(0) is the identity, at a module call
+            h = self.dropout(h)
+        return self._head(h)
 
     def _head(self, h):
         if self.training or h.device.type != "cpu":

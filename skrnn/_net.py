@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import Callback
 
 
 class SequenceDataset(torch.utils.data.Dataset):
@@ -27,14 +28,19 @@ class SequenceDataset(torch.utils.data.Dataset):
         return self.batch(slice(i, i + 1))
 
     def batch(self, index):
-        """Return ``(inputs, y)`` for the samples at ``index`` (a slice or indices)."""
-        inputs = {"X": self.X[index].to(torch.float32)}
+        """Return ``(inputs, y)`` for the samples at ``index`` (a slice or indices).
+
+        ``inputs`` is the batch tensor itself when no sequence in it is padded
+        (skorch's dict handling costs ~20 us a batch); a dict with ``starts`` and
+        ``lengths`` otherwise.
+        """
+        X = self.X[index].to(torch.float32)
+        y = None if self.y is None else self.y[index]
         if self.lengths is not None:
             lengths = self.lengths[index]
             if bool((lengths < self.X.shape[1]).any()):
-                inputs["starts"] = self.starts[index]
-                inputs["lengths"] = lengths
-        return inputs, None if self.y is None else self.y[index]
+                return {"X": X, "starts": self.starts[index], "lengths": lengths}, y
+        return X, y
 
 
 def _shared_tensor(array):
@@ -71,6 +77,24 @@ class BatchIterator:
         else:
             for lo in range(0, n_samples, self.batch_size):
                 yield self.dataset.batch(slice(lo, lo + self.batch_size))
+
+
+class GradientNormClipping(Callback):
+    """Clip the norm of the gradients of the parameters the optimizer updates.
+
+    Does what ``skorch.callbacks.GradientNormClipping`` does, but reads the
+    parameters from the optimizer's param groups instead of skorch's
+    ``named_parameters`` generator, which costs ~30 us per batch.
+    """
+
+    def __init__(self, gradient_clip_value=None):
+        self.gradient_clip_value = gradient_clip_value
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        if self.gradient_clip_value is None:
+            return
+        params = [p for group in net.optimizer_.param_groups for p in group["params"]]
+        torch.nn.utils.clip_grad_norm_(params, self.gradient_clip_value)
 
 
 class Net(NeuralNet):

@@ -52,7 +52,6 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-import pandas as pd
     >>> from skrnn import SequenceWindower
     >>> X = np.arange(10.0).reshape(5, 2)  # 5 time steps, 2 features
     >>> SequenceWindower(window=3).fit_transform(X).shape
@@ -229,7 +228,6 @@ def make_windows(series, window, *, horizon=1, stride=1, target=None):
     Examples
     --------
     >>> import numpy as np
-import pandas as pd
     >>> from skrnn import make_windows
     >>> X, y = make_windows(np.arange(10.0), window=4, horizon=2)
     >>> X.shape, y.shape
