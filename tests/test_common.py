@@ -4,11 +4,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skrnn import RNNClassifier, RNNRegressor, SequenceWindower
 
-# The checks fit on a few hundred samples; fewer epochs keep the suite fast while
-# every check, including the accuracy ones, still passes.
+# Default parameters: the accuracy checks (training R^2 > 0.5, accuracy > 0.83)
+# are part of what the defaults must pass.
 ESTIMATORS = [
-    RNNRegressor(max_epochs=50, lr=1e-2, random_state=0),
-    RNNClassifier(max_epochs=50, lr=1e-2, random_state=0),
+    RNNRegressor(random_state=0),
+    RNNClassifier(random_state=0),
     SequenceWindower(window=3),
 ]
 

@@ -127,11 +127,15 @@ def test_defaults_learn_an_unscaled_regression(rng):
 
 
 def test_defaults_learn_an_unscaled_classification(rng):
-    X = rng.normal(size=(300, 30, 2)) * [1.0, 100.0] + [0.0, 500.0]
-    y = np.where(X[:, :5, 1].mean(axis=1) > 500, "high", "low")
-    reg = RNNClassifier(random_state=0).fit(X[:200], y[:200])
-    majority = DummyClassifier().fit(X[:200], y[:200]).score(X[200:], y[200:])
-    assert reg.score(X[200:], y[200:]) > majority + 0.2
+    # Two channels in the hundreds: a rising, falling or flat drift, plus noise.
+    t = np.linspace(0, 1, 30)[:, None]
+    labels = rng.choice(["rising", "falling", "flat"], size=300)
+    slope = np.select([labels == "rising", labels == "falling"], [60.0, -60.0], 0.0)
+    X = 500 + slope[:, None, None] * t * [1.0, 0.5] + rng.normal(0, 20, (300, 30, 2))
+    clf = RNNClassifier(random_state=0).fit(X[:200], labels[:200])
+    majority = DummyClassifier().fit(X[:200], labels[:200]).score(X[200:], labels[200:])
+    assert majority < 0.45
+    assert clf.score(X[200:], labels[200:]) > 0.9
 
 
 @pytest.mark.parametrize(
@@ -173,6 +177,28 @@ def test_warm_start_continues_training(sequences):
     assert not torch.equal(weights, module.head.weight)
     cold = RNNRegressor(**FAST).fit(X, y)
     assert cold.fit(X, y).n_epochs_ == 3
+
+
+def test_warm_start_uses_changed_training_parameters(sequences):
+    X, y = sequences
+    reg = RNNRegressor(**{**FAST, "warm_start": True}).fit(X, y)
+    reg.set_params(max_epochs=2, lr=0.5, batch_size=8, clip_grad_norm=None).fit(X, y)
+    assert reg.n_epochs_ == 5
+    assert reg.net_.optimizer_.param_groups[0]["lr"] == 0.5
+    assert reg.net_.batch_size == 8
+    assert dict(reg.net_.callbacks_)["clip"].gradient_clip_value is None
+    with pytest.raises(ValueError, match="hidden_size changed from 8 to 4"):
+        reg.set_params(hidden_size=4).fit(X, y)
+
+
+def test_warm_start_in_two_fits_draws_new_dropout_masks(sequences):
+    X, y = sequences
+    params = {**FAST, "dropout": 0.5, "num_layers": 2}
+    once = RNNRegressor(**{**params, "max_epochs": 6}).fit(X, y).predict(X)
+    twice = RNNRegressor(**{**params, "warm_start": True}).fit(X, y).fit(X, y)
+    again = RNNRegressor(**{**params, "warm_start": True}).fit(X, y).fit(X, y)
+    np.testing.assert_array_equal(twice.predict(X), again.predict(X))
+    assert not np.array_equal(twice.predict(X), once)
 
 
 def test_verbose_zero_is_silent_and_one_prints_epochs(sequences, capsys):
