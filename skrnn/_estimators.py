@@ -266,7 +266,7 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
     n_features_in_ : int
         For 2D input, the number of columns (time steps), as in scikit-learn;
         for 3D and list input, the number of features per time step.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
     n_outputs_ : int
         Number of regression targets.
@@ -430,7 +430,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
     n_features_in_ : int
         For 2D input, the number of columns (time steps), as in scikit-learn;
         for 3D and list input, the number of features per time step.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
     net_ : skorch.NeuralNet
         The trained skorch net; its ``module_`` is the PyTorch model.

@@ -35,7 +35,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of columns of ``X`` seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
 
     Notes
