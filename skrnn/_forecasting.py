@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from ._validation import check_positive_int
 from ._windowing import SequenceWindower, _next_label, _pandas_index
 
 
@@ -99,8 +100,7 @@ def recursive_forecast(
     >>> recursive_forecast(reg, series, steps=5, window=20).shape
     (5,)
     """
-    if not isinstance(steps, Integral) or isinstance(steps, bool) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}.")
+    check_positive_int("steps", steps)
     model, window, frame, index = _prepare(estimator, history, window)
     column = _target_position(target, frame)
     exog = _future_exogenous(future, frame, column, steps)

@@ -267,7 +267,7 @@ def check_params(estimator):
         if not isinstance(value, str) or value not in choices:
             raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}.")
     for name in ("hidden_size", "num_layers", "max_epochs", "batch_size"):
-        _check_number(estimator, name, Integral, "an integer >= 1", lambda v: v >= 1)
+        check_positive_int(name, getattr(estimator, name))
     _check_number(estimator, "verbose", Integral, "an integer >= 0", lambda v: v >= 0)
     _check_number(estimator, "lr", Real, "a float > 0", lambda v: v > 0)
     _check_number(estimator, "weight_decay", Real, "a float >= 0", lambda v: v >= 0)
@@ -296,6 +296,12 @@ def _check_number(estimator, name, kind, expected, is_valid):
         or not is_valid(value)
     ):
         raise ValueError(f"{name} must be {expected}, got {value!r}.")
+
+
+def check_positive_int(name, value):
+    """Raise unless ``value`` is an integer >= 1 (bools excluded)."""
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
 
 
 def resolve_device(device):

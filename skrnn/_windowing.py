@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import FLOAT_DTYPES
+from ._validation import FLOAT_DTYPES, check_positive_int
 
 
 class SequenceWindower(TransformerMixin, BaseEstimator):
@@ -119,12 +119,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         return _windows(values, history, self.window)
 
     def _fit(self, X):
-        if (
-            not isinstance(self.window, Integral)
-            or isinstance(self.window, bool)
-            or self.window < 1
-        ):
-            raise ValueError(f"window must be an integer >= 1, got {self.window!r}.")
+        check_positive_int("window", self.window)
         _reject_1d(X)
         index = _pandas_index(X)
         values = validate_data(
@@ -236,8 +231,7 @@ def make_windows(series, window, *, horizon=1, stride=1, target=None):
     (array([0., 1., 2., 3.]), array([4., 5.]))
     """
     for name, value in (("window", window), ("horizon", horizon), ("stride", stride)):
-        if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+        check_positive_int(name, value)
     if not isinstance(series, list | tuple):
         return _series_windows(series, window, horizon, stride, target)
     if len(series) == 0:
