@@ -1,13 +1,16 @@
 """Multi-step forecasts from a fitted regressor: direct and recursive."""
 
-from numbers import Integral
-
 import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ._validation import check_positive_int
-from ._windowing import SequenceWindower, _next_label, _pandas_index
+from ._windowing import (
+    SequenceWindower,
+    _column_position,
+    _next_label,
+    _pandas_index,
+)
 
 
 def direct_forecast(estimator, history, *, window=None):
@@ -45,8 +48,8 @@ def direct_forecast(estimator, history, *, window=None):
     >>> direct_forecast(reg, series, window=20).shape
     (3,)
     """
-    model, window, frame, index = _prepare(estimator, history, window)
-    forecast = np.asarray(_predict_last(model, frame, window), dtype=float).ravel()
+    window, frame, index = _prepare(estimator, history, window)
+    forecast = np.asarray(_predict_last(estimator, frame, window), dtype=float).ravel()
     return _as_output(forecast, index, _series_name(history))
 
 
@@ -101,13 +104,13 @@ def recursive_forecast(
     (5,)
     """
     check_positive_int("steps", steps)
-    model, window, frame, index = _prepare(estimator, history, window)
+    window, frame, index = _prepare(estimator, history, window)
     column = _target_position(target, frame)
     exog = _future_exogenous(future, frame, column, steps)
     rows = frame.iloc[-window:].copy()
     forecast = np.empty(steps)
     for step in range(steps):
-        value = np.asarray(_predict_last(model, rows, window), dtype=float).ravel()
+        value = np.asarray(_predict_last(estimator, rows, window), dtype=float).ravel()
         if value.size != 1:
             raise ValueError(
                 f"The estimator predicts {value.size} values per window; recursive "
@@ -125,18 +128,15 @@ def recursive_forecast(
 
 
 def _prepare(estimator, history, window):
-    """Split off a leading SequenceWindower and put the history in a DataFrame."""
-    if isinstance(estimator, Pipeline) and isinstance(estimator[0], SequenceWindower):
-        if window is None:
-            window = estimator[0].window
-        model = estimator
-    else:
-        if window is None:
+    """The window (from a leading SequenceWindower if not given) and the history
+    as a DataFrame."""
+    if window is None:
+        if not _takes_rows(estimator):
             raise ValueError(
                 "window is required: the number of time steps the estimator's "
                 "windows have (or pass a Pipeline starting with SequenceWindower)."
             )
-        model = estimator
+        window = estimator[0].window
     frame = history.to_frame() if isinstance(history, pd.Series) else history
     if not isinstance(frame, pd.DataFrame):
         values = np.asarray(frame, dtype=float)
@@ -146,7 +146,14 @@ def _prepare(estimator, history, window):
             f"history has {len(frame)} rows, fewer than window={window}; the "
             "forecast starts from one full window."
         )
-    return model, window, frame, _pandas_index(history)
+    return window, frame, _pandas_index(history)
+
+
+def _takes_rows(estimator):
+    """Whether the estimator windows rows itself: a Pipeline led by the windower."""
+    return isinstance(estimator, Pipeline) and isinstance(
+        estimator[0], SequenceWindower
+    )
 
 
 def _series_name(history):
@@ -155,7 +162,7 @@ def _series_name(history):
 
 def _predict_last(model, rows, window):
     """The model's prediction for the window ending at the last row."""
-    if isinstance(model, Pipeline):
+    if _takes_rows(model):
         return model.predict(rows.iloc[-window:])[-1]
     return model.predict(rows.to_numpy(dtype=float)[np.newaxis, -window:])[0]
 
@@ -169,14 +176,7 @@ def _target_position(target, frame):
                 "target=<position or column name>."
             )
         return 0
-    if isinstance(target, Integral) and 0 <= target < n_columns:
-        return int(target)
-    if target in list(frame.columns):
-        return list(frame.columns).index(target)
-    raise ValueError(
-        f"target {target!r} is not a column of history; use a position in "
-        f"[0, {n_columns}) or one of {list(frame.columns)}."
-    )
+    return _column_position(target, frame.columns, n_columns)
 
 
 def _future_exogenous(future, frame, column, steps):

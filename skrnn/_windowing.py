@@ -285,21 +285,25 @@ def _target_columns(target, columns, n_features, horizon):
                 "the column to forecast with target=<position or name>."
             )
         return list(range(n_features))
-    names = list(columns) if columns is not None else []
-    positions = []
-    for t in target if isinstance(target, list | tuple) else [target]:
-        if isinstance(t, Integral) and not isinstance(t, bool) and 0 <= t < n_features:
-            positions.append(int(t))
-        elif t in names:
-            positions.append(names.index(t))
-        else:
-            raise ValueError(
-                f"target {t!r} is not a column of the series; use a position in "
-                f"[0, {n_features}) or one of the column names {names}."
-            )
+    targets = target if isinstance(target, list | tuple) else [target]
+    positions = [_column_position(t, columns, n_features) for t in targets]
     if len(positions) > 1 and horizon > 1:
         raise ValueError(
             "Several target columns need horizon=1; fit one model per target for "
             "multi-step forecasts."
         )
     return positions
+
+
+def _column_position(target, columns, n_features):
+    """The position of a target column given by position or by column name."""
+    is_position = isinstance(target, Integral) and not isinstance(target, bool)
+    if is_position and 0 <= target < n_features:
+        return int(target)
+    names = list(columns) if columns is not None else []
+    if target in names:
+        return names.index(target)
+    raise ValueError(
+        f"target {target!r} is not a column of the series; use a position in "
+        f"[0, {n_features}) or one of the column names {names}."
+    )
