@@ -2,6 +2,7 @@
 
 from ._estimators import RNNClassifier, RNNRegressor
 from ._forecasting import direct_forecast, recursive_forecast
+from ._plotting import plot_history
 from ._windowing import SequenceWindower, make_windows
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "SequenceWindower",
     "direct_forecast",
     "make_windows",
+    "plot_history",
     "recursive_forecast",
 ]
 __version__ = "0.1.0.dev0"

@@ -1,212 +1,23 @@
 """RNNRegressor and RNNClassifier: scikit-learn estimators composed over skorch."""
 
-from contextlib import contextmanager
-
 import numpy as np
-import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_array, column_or_1d
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 
-from ._module import RecurrentNet
-from ._net import BatchIterator, GradientNormClipping, Net, SequenceDataset
-from ._validation import (
-    check_params,
-    check_targets_length,
-    feature_moments,
-    resolve_device,
-    validate_sequences,
-)
-
-_OPTIMIZERS = {
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "rmsprop": torch.optim.RMSprop,
-    "sgd": torch.optim.SGD,
-}
-
-# Parameters fixed once the network exists; warm_start cannot change them.
-_ARCHITECTURE = (
-    "cell",
-    "hidden_size",
-    "num_layers",
-    "bidirectional",
-    "dropout",
-    "nonlinearity",
-    "optimizer",
-)
-
-# Batches at prediction time: large enough to amortise per-batch overhead.
-_PREDICT_BATCH_SIZE = 1024
+from ._base import BaseRNN
+from ._module import ClassificationLoss, RegressionLoss
+from ._validation import observed_steps, per_step_targets
 
 
-class _BaseRNN(BaseEstimator):
-    """Shared fit/predict machinery; subclasses define the target and the loss."""
-
-    def __init__(
-        self,
-        *,
-        cell="lstm",
-        hidden_size=64,
-        num_layers=1,
-        bidirectional=False,
-        dropout=0.0,
-        nonlinearity="tanh",
-        max_epochs=50,
-        batch_size=32,
-        lr=1e-2,
-        optimizer="adam",
-        weight_decay=0.0,
-        clip_grad_norm=1.0,
-        shuffle=True,
-        warm_start=False,
-        device="cpu",
-        random_state=None,
-        verbose=0,
-    ):
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.dropout = dropout
-        self.nonlinearity = nonlinearity
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.weight_decay = weight_decay
-        self.clip_grad_norm = clip_grad_norm
-        self.shuffle = shuffle
-        self.warm_start = warm_start
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-
-    def _fit(self, X, y):
-        check_params(self)
-        device = resolve_device(self.device)
-        continuing = self.warm_start and hasattr(self, "net_")
-        sequences = validate_sequences(self, X, reset=not continuing)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is "
-                "None."
-            )
-        target = self._encode_target(y, reset=not continuing)
-        check_targets_length(sequences, target)
-        dataset = SequenceDataset(sequences, torch.from_numpy(target))
-        seed = _draw_seed(self.random_state)
-        if continuing:
-            # Fresh dropout masks for the new epochs, still reproducible.
-            seed = int(
-                np.random.SeedSequence([seed, self.n_epochs_]).generate_state(1)[0]
-            )
-        with _seeded_torch(seed, device):
-            if continuing:
-                self._update_net(device)
-            else:
-                self.net_ = self._build_net(sequences, target, device, seed)
-            self.net_.partial_fit(dataset, None)
-        self.device_ = device
-        self.n_epochs_ = len(self.net_.history)
-        self.loss_curve_ = list(self.net_.history[:, "train_loss"])
-        return self
-
-    def _build_net(self, sequences, target, device, seed):
-        n_outputs = self._n_outputs(target)
-        net = Net(
-            module=RecurrentNet,
-            module__n_features=sequences.values.shape[2],
-            module__n_outputs=n_outputs,
-            module__cell=self.cell,
-            module__hidden_size=self.hidden_size,
-            module__num_layers=self.num_layers,
-            module__bidirectional=self.bidirectional,
-            module__dropout=self.dropout,
-            module__nonlinearity=self.nonlinearity,
-            criterion=self._criterion,
-            optimizer=_OPTIMIZERS[self.optimizer],
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            train_split=None,
-            iterator_train=BatchIterator,
-            iterator_train__shuffle=self.shuffle,
-            iterator_train__generator=torch.Generator().manual_seed(seed),
-            iterator_valid=BatchIterator,
-            iterator_valid__batch_size=_PREDICT_BATCH_SIZE,
-            callbacks=[("clip", GradientNormClipping(self.clip_grad_norm))],
-            device=str(device),
-            verbose=int(self.verbose > 0),
-        )
-        net.initialize()
-        self._built_with = {name: getattr(self, name) for name in _ARCHITECTURE}
-        mean, scale = feature_moments(sequences.values)
-        net.module_.x_mean.copy_(torch.from_numpy(mean))
-        net.module_.x_scale.copy_(torch.from_numpy(scale))
-        return net
-
-    def _update_net(self, device):
-        """Carry changed training parameters over to the net that warm_start keeps."""
-        for name, built in self._built_with.items():
-            if getattr(self, name) != built:
-                raise ValueError(
-                    f"{name} changed from {built!r} to {getattr(self, name)!r}, but "
-                    "warm_start=True continues the fitted network; set "
-                    "warm_start=False to fit a new one."
-                )
-        self.net_.set_params(
-            lr=self.lr,
-            optimizer__weight_decay=self.weight_decay,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            callbacks__clip__gradient_clip_value=self.clip_grad_norm,
-            verbose=int(self.verbose > 0),
-        )
-        # A plain attribute: skorch's set_params would rebuild the network for it.
-        self.net_.iterator_train__shuffle = self.shuffle
-        if self.net_.device != str(device):
-            self._move_to(device)
-
-    def _forward(self, X):
-        """Raw network outputs for ``X`` as a float64 array."""
-        check_is_fitted(self)
-        sequences = validate_sequences(self, X, reset=False)
-        with torch.inference_mode():
-            out = self.net_.forward(SequenceDataset(sequences))
-        return out.numpy().astype(np.float64)
-
-    def set_params(self, **params):
-        """Set parameters; on a fitted estimator, ``device`` also moves the model."""
-        super().set_params(**params)
-        if "device" in params and hasattr(self, "net_"):
-            self._move_to(resolve_device(self.device))
-        return self
-
-    def _move_to(self, device):
-        # The optimizer state moves with the parameters, so warm_start continues.
-        self.net_.module_.to(device)
-        self.net_.criterion_.to(device)
-        for state in self.net_.optimizer_.state.values():
-            for key, value in state.items():
-                if torch.is_tensor(value):
-                    state[key] = value.to(device)
-        self.net_.device = str(device)
-        self.device_ = device
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        return tags
-
-
-class RNNRegressor(RegressorMixin, _BaseRNN):
+class RNNRegressor(RegressorMixin, BaseRNN):
     """Recurrent neural network regressor (LSTM, GRU or Elman RNN).
 
     Each sample is a sequence; the network reads it up to its last observed time
-    step and maps the final hidden state to one or several targets. Inputs and
+    step and maps the final hidden state to one or several targets, or, with
+    ``return_sequences=True``, maps every time step to targets. Inputs and
     targets are standardised inside the estimator, so unscaled data (values in
     the hundreds, say) trains without a preprocessing step.
 
@@ -228,13 +39,29 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         that feeds the head.
     nonlinearity : {"tanh", "relu"}, default="tanh"
         Activation of ``cell="rnn"``; other cells only accept "tanh".
+    head_layers : tuple of int, default=()
+        Widths of fully connected ReLU layers between the recurrent output and
+        the output layer: ``(8,)`` makes the head ``Dense(8) -> Dense(n_outputs)``.
+    return_sequences : bool, default=False
+        False is many-to-one: one prediction per sequence, from its last observed
+        step. True is many-to-many: one prediction per time step. ``y`` then has
+        shape ``(n_samples, n_timesteps)`` or ``(n_samples, n_timesteps,
+        n_outputs)``, or is a list of per-sequence targets; padding steps are
+        left out of the loss and predicted as NaN.
     max_epochs : int, default=50
-        Number of passes over the training data.
+        Number of passes over the training data; with ``early_stopping``, the
+        most that are made.
     batch_size : int, default=32
         Number of sequences per gradient step.
     lr : float, default=1e-2
         Learning rate. With gradient clipping, 1e-2 trained best over the tasks of
         ``benchmarks/defaults.py``; lower it for long training runs.
+    lr_schedule : {"constant", "plateau", "cosine"}, default="constant"
+        How the learning rate changes during a fit. "plateau" divides it by 5
+        whenever the monitored loss (the validation loss with ``early_stopping``,
+        else the training loss) has not improved by ``tol`` for
+        ``n_iter_no_change // 2`` epochs; "cosine" anneals it to 0 over
+        ``max_epochs``. Every call of ``fit`` starts again from ``lr``.
     optimizer : {"adam", "adamw", "rmsprop", "sgd"}, default="adam"
         Optimisation algorithm from :mod:`torch.optim`.
     weight_decay : float, default=0.0
@@ -243,6 +70,22 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         Maximum norm of the gradient of all parameters together; None disables
         clipping. Clipping prevents the exploding gradients that leave recurrent
         networks stuck on long sequences.
+    early_stopping : bool, default=False
+        Whether to hold out ``validation_fraction`` of the training samples,
+        stop when their loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Fraction of the training samples held out with ``early_stopping``.
+    validation_split : {"last", "random"}, default="last"
+        Which samples are held out. "last" takes the last ones, in the order of
+        ``X``: when the samples are windows of a time series (from
+        :class:`SequenceWindower` or :func:`make_windows`), that validates on the
+        most recent data and keeps the future out of training. "random" draws
+        them at random, for independent sequences stored in some order.
+    n_iter_no_change : int, default=10
+        Number of epochs without improvement before early stopping stops.
+    tol : float, default=1e-4
+        Smallest decrease of the (standardised) loss that counts as improvement.
     shuffle : bool, default=True
         Whether to shuffle the training sequences every epoch.
     warm_start : bool, default=False
@@ -250,16 +93,23 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         ``max_epochs`` more epochs instead of starting anew, with the current
         training parameters (``lr``, ``batch_size``, ...); changing an
         architecture parameter or ``optimizer`` then is an error.
+    callbacks : list of skorch callbacks or (name, callback) pairs, default=None
+        Extra :mod:`skorch.callbacks`, e.g. a ``Checkpoint``. They are copied at
+        each fit and run before early stopping. The names "clip", "lr_schedule",
+        "progress" and "early_stopping" are skrnn's own.
     device : str, default="cpu"
         Where to train and predict: "cpu", "cuda", "cuda:N", "mps", or "auto"
         for the best available. Calling ``set_params(device=...)`` on a fitted
         estimator moves the model.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout and shuffling. With an int, training
-        on CPU is bit-for-bit reproducible. Fitting never changes the global
-        numpy or torch random state; None draws fresh entropy from the OS.
+        Seeds weight initialisation, dropout, shuffling and the validation split.
+        With an int, training on CPU is bit-for-bit reproducible. Fitting never
+        changes the global numpy or torch random state; None draws fresh
+        entropy from the OS.
     verbose : int, default=0
-        0 is silent; 1 or more prints one line of training loss per epoch.
+        0 is silent; 1 shows a progress bar over the epochs with the training
+        and validation loss and the epoch time; 2 prints a table, one row per
+        epoch.
 
     Attributes
     ----------
@@ -269,19 +119,30 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
     n_outputs_ : int
-        Number of regression targets.
+        Number of regression targets (per time step, with ``return_sequences``).
     net_ : skorch.NeuralNet
         The trained skorch net; its ``module_`` is the PyTorch model.
     device_ : torch.device
         The device the model lives on.
     n_epochs_ : int
-        Number of epochs trained in total.
+        Number of epochs trained in total, over all calls of ``fit`` with
+        ``warm_start`` and of ``partial_fit``.
     loss_curve_ : list of float
         Training loss (mean squared error of the standardised targets) per epoch.
+    validation_loss_curve_ : list of float or None
+        Validation loss per epoch, NaN for epochs trained without validation;
+        None when no epoch was validated.
+    best_epoch_ : int
+        The epoch (counted from 1, over all epochs) whose weights the model
+        holds: with ``early_stopping`` the best validated one, else the last.
+    validation_indices_ : ndarray of int or None
+        Indices, into the ``X`` of the last fit, of the samples held out for
+        validation; None without ``early_stopping``.
 
     See Also
     --------
     RNNClassifier : The same network for classification.
+    plot_history : Draw ``loss_curve_`` and ``validation_loss_curve_``.
 
     Examples
     --------
@@ -293,11 +154,14 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
     >>> reg = RNNRegressor(max_epochs=5, random_state=0).fit(X, y)
     >>> reg.predict(X).shape
     (64,)
+    >>> per_step = RNNRegressor(return_sequences=True, max_epochs=5)
+    >>> per_step.fit(X, X.cumsum(axis=1)).predict(X).shape
+    (64, 10, 2)
     """
 
-    _criterion = torch.nn.MSELoss
+    _criterion = RegressionLoss
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the network on sequences ``X`` and targets ``y``.
 
         Parameters
@@ -307,14 +171,41 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
             shape ``(T_i, n_features)`` or ``(T_i,)`` of varying length. NaN time
             steps at either end of a 3D or list sequence are padding.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
+            Targets; with ``return_sequences``, per time step:
+            ``(n_samples, n_timesteps[, n_outputs])`` or a list of arrays.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss (and the validation loss); integer
+            weights act like repeating samples. With metadata routing, request
+            it with ``set_fit_request(sample_weight=True)``.
 
         Returns
         -------
         self : RNNRegressor
             The fitted estimator.
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on ``X`` and ``y``, continuing any previous training.
+
+        The first call builds the network. Neither early stopping nor
+        ``lr_schedule`` apply: each call is one epoch at the learning rate ``lr``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences, as in :meth:`fit`.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, as in :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
         """Predict targets for sequences ``X``.
@@ -328,12 +219,49 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predictions, 1D when ``y`` was 1D in ``fit``.
+            Predictions, 1D when ``y`` was 1D in ``fit``. With
+            ``return_sequences``, ``(n_samples, n_timesteps[, n_outputs])``, NaN
+            at padding steps.
         """
-        y_pred = self._forward(X) * self._y_scale + self._y_mean
+        sequences, out = self._forward(X)
+        return self._decode(out, sequences)
+
+    def score(self, X, y, sample_weight=None):
+        """:math:`R^2` of the predictions, over observed time steps if per step.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences, as in :meth:`fit`.
+        y : array-like
+            True targets, shaped as in :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+
+        Returns
+        -------
+        score : float
+            :func:`sklearn.metrics.r2_score`, averaged uniformly over outputs.
+        """
+        if not self._returns_sequences():
+            return super().score(X, y, sample_weight=sample_weight)
+        return self._per_step_score(X, y, sample_weight, r2_score)
+
+    def _decode(self, out, sequences):
+        y_pred = out * self._y_scale + self._y_mean
+        if self.net_.module_.return_sequences:
+            observed = observed_steps(sequences)
+            if observed is not None:
+                y_pred[~observed] = np.nan
+            return y_pred[..., 0] if self._y_ndim == 2 else y_pred
         return y_pred.ravel() if self._y_ndim == 1 else y_pred
 
-    def _encode_target(self, y, reset):
+    def _encode_target(self, y, sequences, reset, classes=None):
+        if self.return_sequences:
+            y, observed = per_step_targets(y, sequences, numeric=True)
+            if reset:
+                self._y_ndim = y.ndim
+            return y.reshape(y.shape[0], y.shape[1], -1), observed
         y = check_array(
             y, ensure_2d=False, dtype=np.float64, input_name="y", estimator=self
         )
@@ -342,22 +270,40 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
                 f"y must be 1D (n_samples,) or 2D (n_samples, n_outputs), got shape "
                 f"{y.shape}."
             )
-        y2d = y.reshape(len(y), -1)
         if reset:
             self._y_ndim = y.ndim
-            self.n_outputs_ = y2d.shape[1]
-            self._y_mean = y2d.mean(axis=0)
-            self._y_scale = y2d.std(axis=0)
+        return y.reshape(len(y), -1), None
+
+    def _standardise(self, target, observed, weight, reset):
+        """Targets scaled to mean 0 and variance 1 per output, as float32."""
+        n_outputs = target.shape[-1]
+        seen = target.reshape(-1, n_outputs)
+        if weight is not None and target.ndim == 3:
+            weight = np.repeat(weight, target.shape[1])
+        if observed is not None:
+            seen = target[observed]
+            if weight is not None:
+                weight = weight[observed.ravel()]
+        if reset:
+            self.n_outputs_ = n_outputs
+            # Weighted like the data that integer weights stand for.
+            self._y_mean = np.average(seen, axis=0, weights=weight)
+            self._y_scale = np.sqrt(
+                np.average((seen - self._y_mean) ** 2, axis=0, weights=weight)
+            )
             self._y_scale[self._y_scale == 0] = 1.0
-        elif y2d.shape[1] != self.n_outputs_:
+        elif n_outputs != self.n_outputs_:
             raise ValueError(
-                f"y has {y2d.shape[1]} outputs, but the estimator was fitted with "
+                f"y has {n_outputs} outputs, but the estimator was fitted with "
                 f"{self.n_outputs_}; set warm_start=False to fit a new model."
             )
-        return ((y2d - self._y_mean) / self._y_scale).astype(np.float32)
+        target = (target - self._y_mean) / self._y_scale
+        if observed is not None:
+            target[~observed] = 0.0  # padding: masked out of the loss
+        return target.astype(np.float32)
 
     def _n_outputs(self, target):
-        return target.shape[1]
+        return target.shape[-1]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -365,12 +311,13 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         return tags
 
 
-class RNNClassifier(ClassifierMixin, _BaseRNN):
+class RNNClassifier(ClassifierMixin, BaseRNN):
     """Recurrent neural network classifier (LSTM, GRU or Elman RNN).
 
     Each sample is a sequence; the network reads it up to its last observed time
     step and maps the final hidden state to class probabilities (softmax, trained
-    with cross-entropy). Inputs are standardised inside the estimator.
+    with cross-entropy), or, with ``return_sequences=True``, labels every time
+    step (sequence tagging). Inputs are standardised inside the estimator.
 
     Parameters
     ----------
@@ -390,13 +337,29 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         that feeds the head.
     nonlinearity : {"tanh", "relu"}, default="tanh"
         Activation of ``cell="rnn"``; other cells only accept "tanh".
+    head_layers : tuple of int, default=()
+        Widths of fully connected ReLU layers between the recurrent output and
+        the output layer: ``(8,)`` makes the head ``Dense(8) -> Dense(n_classes)``.
+    return_sequences : bool, default=False
+        False is many-to-one: one label per sequence, from its last observed
+        step. True is sequence tagging: one label per time step. ``y`` then has
+        shape ``(n_samples, n_timesteps)`` or is a list of per-sequence label
+        arrays; padding steps are left out of the loss, predicted as None by
+        :meth:`predict` and as NaN by :meth:`predict_proba`.
     max_epochs : int, default=50
-        Number of passes over the training data.
+        Number of passes over the training data; with ``early_stopping``, the
+        most that are made.
     batch_size : int, default=32
         Number of sequences per gradient step.
     lr : float, default=1e-2
         Learning rate. With gradient clipping, 1e-2 trained best over the tasks of
         ``benchmarks/defaults.py``; lower it for long training runs.
+    lr_schedule : {"constant", "plateau", "cosine"}, default="constant"
+        How the learning rate changes during a fit. "plateau" divides it by 5
+        whenever the monitored loss (the validation loss with ``early_stopping``,
+        else the training loss) has not improved by ``tol`` for
+        ``n_iter_no_change // 2`` epochs; "cosine" anneals it to 0 over
+        ``max_epochs``. Every call of ``fit`` starts again from ``lr``.
     optimizer : {"adam", "adamw", "rmsprop", "sgd"}, default="adam"
         Optimisation algorithm from :mod:`torch.optim`.
     weight_decay : float, default=0.0
@@ -405,6 +368,28 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         Maximum norm of the gradient of all parameters together; None disables
         clipping. Clipping prevents the exploding gradients that leave recurrent
         networks stuck at chance accuracy on long sequences.
+    early_stopping : bool, default=False
+        Whether to hold out ``validation_fraction`` of the training samples,
+        stop when their loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Fraction of the training samples held out with ``early_stopping``.
+    validation_split : {"stratified", "last", "random"}, default="stratified"
+        Which samples are held out. "stratified" draws the same fraction of
+        every class at random, which keeps all classes in both sets even when
+        the training set is sorted by class, as UCR/UEA archives are. Use
+        "last" when the samples are in time order (windows of one series), so
+        that validation is on the most recent data and the future stays out of
+        training.
+    n_iter_no_change : int, default=10
+        Number of epochs without improvement before early stopping stops.
+    tol : float, default=1e-4
+        Smallest decrease of the loss (cross-entropy) that counts as improvement.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as ``{label: weight}``; "balanced"
+        weights each class by ``n_samples / (n_classes * count)`` (with
+        :meth:`partial_fit`, counting all the data seen so far). They multiply
+        ``sample_weight``.
     shuffle : bool, default=True
         Whether to shuffle the training sequences every epoch.
     warm_start : bool, default=False
@@ -412,16 +397,23 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         ``max_epochs`` more epochs instead of starting anew, with the current
         training parameters (``lr``, ``batch_size``, ...); changing an
         architecture parameter or ``optimizer`` then is an error.
+    callbacks : list of skorch callbacks or (name, callback) pairs, default=None
+        Extra :mod:`skorch.callbacks`, e.g. a ``Checkpoint``. They are copied at
+        each fit and run before early stopping. The names "clip", "lr_schedule",
+        "progress" and "early_stopping" are skrnn's own.
     device : str, default="cpu"
         Where to train and predict: "cpu", "cuda", "cuda:N", "mps", or "auto"
         for the best available. Calling ``set_params(device=...)`` on a fitted
         estimator moves the model.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout and shuffling. With an int, training
-        on CPU is bit-for-bit reproducible. Fitting never changes the global
-        numpy or torch random state; None draws fresh entropy from the OS.
+        Seeds weight initialisation, dropout, shuffling and the validation split.
+        With an int, training on CPU is bit-for-bit reproducible. Fitting never
+        changes the global numpy or torch random state; None draws fresh
+        entropy from the OS.
     verbose : int, default=0
-        0 is silent; 1 or more prints one line of training loss per epoch.
+        0 is silent; 1 shows a progress bar over the epochs with the training
+        and validation loss and the epoch time; 2 prints a table, one row per
+        epoch.
 
     Attributes
     ----------
@@ -437,13 +429,24 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
     device_ : torch.device
         The device the model lives on.
     n_epochs_ : int
-        Number of epochs trained in total.
+        Number of epochs trained in total, over all calls of ``fit`` with
+        ``warm_start`` and of ``partial_fit``.
     loss_curve_ : list of float
-        Training loss (cross-entropy) per epoch.
+        Training loss (cross-entropy, weighted) per epoch.
+    validation_loss_curve_ : list of float or None
+        Validation loss per epoch, NaN for epochs trained without validation;
+        None when no epoch was validated.
+    best_epoch_ : int
+        The epoch (counted from 1, over all epochs) whose weights the model
+        holds: with ``early_stopping`` the best validated one, else the last.
+    validation_indices_ : ndarray of int or None
+        Indices, into the ``X`` of the last fit, of the samples held out for
+        validation; None without ``early_stopping``.
 
     See Also
     --------
     RNNRegressor : The same network for regression.
+    plot_history : Draw ``loss_curve_`` and ``validation_loss_curve_``.
 
     Examples
     --------
@@ -455,11 +458,75 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
     >>> clf = RNNClassifier(max_epochs=5, random_state=0).fit(X, y)
     >>> clf.predict_proba(X).shape
     (64, 2)
+    >>> tagger = RNNClassifier(return_sequences=True, max_epochs=5)
+    >>> tagger.fit(X, np.where(X[:, :, 0] > 0, "up", "down")).predict(X).shape
+    (64, 10)
     """
 
-    _criterion = torch.nn.CrossEntropyLoss
+    _criterion = ClassificationLoss
 
-    def fit(self, X, y):
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        nonlinearity="tanh",
+        head_layers=(),
+        return_sequences=False,
+        max_epochs=50,
+        batch_size=32,
+        lr=1e-2,
+        lr_schedule="constant",
+        optimizer="adam",
+        weight_decay=0.0,
+        clip_grad_norm=1.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_split="stratified",
+        n_iter_no_change=10,
+        tol=1e-4,
+        class_weight=None,
+        shuffle=True,
+        warm_start=False,
+        callbacks=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            nonlinearity=nonlinearity,
+            head_layers=head_layers,
+            return_sequences=return_sequences,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            lr_schedule=lr_schedule,
+            optimizer=optimizer,
+            weight_decay=weight_decay,
+            clip_grad_norm=clip_grad_norm,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            validation_split=validation_split,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            shuffle=shuffle,
+            warm_start=warm_start,
+            callbacks=callbacks,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.class_weight = class_weight
+
+    def fit(self, X, y, sample_weight=None):
         """Train the network on sequences ``X`` and class labels ``y``.
 
         Parameters
@@ -469,14 +536,59 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             shape ``(T_i, n_features)`` or ``(T_i,)`` of varying length. NaN time
             steps at either end of a 3D or list sequence are padding.
         y : array-like of shape (n_samples,)
-            Class labels (numbers or strings), at least two distinct ones.
+            Class labels (numbers or strings), at least two distinct ones; with
+            ``return_sequences``, ``(n_samples, n_timesteps)`` or a list of
+            per-sequence label arrays.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss (and the validation loss); integer
+            weights act like repeating samples. With metadata routing, request
+            it with ``set_fit_request(sample_weight=True)``.
 
         Returns
         -------
         self : RNNClassifier
             The fitted estimator.
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on ``X`` and ``y``, continuing any previous training.
+
+        The first call builds the network and needs ``classes``. Neither early
+        stopping nor ``lr_schedule`` apply: each call is one epoch at the
+        learning rate ``lr``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences, as in :meth:`fit`.
+        y : array-like of shape (n_samples,)
+            Class labels, as in :meth:`fit`.
+        classes : array-like of shape (n_classes,), default=None
+            All the labels that any call will see; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : RNNClassifier
+            The updated estimator.
+        """
+        if classes is None and not self.__sklearn_is_fitted__():
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: the "
+                "labels of every class any later call may see."
+            )
+        if (
+            classes is not None
+            and self.__sklearn_is_fitted__()
+            and not np.array_equal(np.unique(classes), self.classes_)
+        ):
+            raise ValueError(
+                f"classes={list(np.unique(classes))} differs from the classes of "
+                f"the first call to partial_fit, {list(self.classes_)}."
+            )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def predict_proba(self, X):
         """Class probabilities for sequences ``X``.
@@ -489,11 +601,17 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Probabilities in the order of ``classes_``; each row sums to 1.
+            Probabilities in the order of ``classes_``; each row sums to 1. With
+            ``return_sequences``, ``(n_samples, n_timesteps, n_classes)``, NaN at
+            padding steps.
         """
-        logits = self._forward(X)
-        proba = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return proba / proba.sum(axis=1, keepdims=True)
+        sequences, logits = self._forward(X)
+        proba = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        proba /= proba.sum(axis=-1, keepdims=True)
+        observed = observed_steps(sequences)
+        if self.net_.module_.return_sequences and observed is not None:
+            proba[~observed] = np.nan
+        return proba
 
     def predict(self, X):
         """Predict class labels for sequences ``X``.
@@ -506,60 +624,93 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
+            Labels from ``classes_``. With ``return_sequences``, ``(n_samples,
+            n_timesteps)``; when some sequences are padded, an object array with
+            None at the padding steps.
         """
-        logits = self._forward(X)
-        return self.classes_[logits.argmax(axis=1)]
+        sequences, logits = self._forward(X)
+        return self._decode(logits, sequences)
 
-    def _encode_target(self, y, reset):
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
+    def score(self, X, y, sample_weight=None):
+        """Accuracy; per observed time step with ``return_sequences``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences, as in :meth:`fit`.
+        y : array-like
+            True labels, shaped as in :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+
+        Returns
+        -------
+        score : float
+            The fraction of correct labels.
+        """
+        if not self._returns_sequences():
+            return super().score(X, y, sample_weight=sample_weight)
+        return self._per_step_score(X, y, sample_weight, accuracy_score)
+
+    def _decode(self, logits, sequences):
+        labels = self.classes_[logits.argmax(axis=-1)]
+        observed = observed_steps(sequences)
+        if self.net_.module_.return_sequences and observed is not None:
+            labels = labels.astype(object)
+            labels[~observed] = None
+        return labels
+
+    def _encode_target(self, y, sequences, reset, classes=None):
+        if self.return_sequences:
+            labels, observed = per_step_targets(y, sequences, numeric=False)
+            seen = labels if observed is None else labels[observed]
+        else:
+            labels = seen = column_or_1d(y, warn=True)
+            observed = None
+        check_classification_targets(seen.ravel())
         if reset:
-            self.classes_, encoded = np.unique(y, return_inverse=True)
+            self.classes_ = np.unique(seen if classes is None else classes)
             if len(self.classes_) < 2:
                 raise ValueError(
-                    "RNNClassifier needs at least 2 classes in y, but y contains only "
-                    f"1 class: {self.classes_[0]!r}."
+                    "RNNClassifier needs at least 2 classes in y, but y contains "
+                    f"only 1 class: {self.classes_[0]!r}."
                 )
-            return encoded.astype(np.int64)
-        unknown = ~np.isin(y, self.classes_)
+        unknown = ~np.isin(seen, self.classes_)
         if unknown.any():
             raise ValueError(
-                f"y contains labels not seen in the first fit: "
-                f"{np.unique(y[unknown])}; set warm_start=False to fit a new model."
+                f"y contains labels that are not in classes_ {list(self.classes_)}: "
+                f"{list(np.unique(seen[unknown]))}."
             )
-        return np.searchsorted(self.classes_, y).astype(np.int64)
+        target = np.zeros(labels.shape, dtype=np.int64)
+        if observed is None:
+            target[...] = np.searchsorted(self.classes_, labels)
+        else:
+            target[observed] = np.searchsorted(self.classes_, seen)
+        return target, observed
+
+    def _class_weights(self, target, observed, incremental):
+        seen = target.ravel() if observed is None else target[observed]
+        counts = np.bincount(seen, minlength=len(self.classes_))
+        if incremental and hasattr(self, "_class_counts"):
+            counts = counts + self._class_counts
+        self._class_counts = counts
+        if self.class_weight is None:
+            return None
+        if isinstance(self.class_weight, dict):
+            return compute_class_weight(
+                self.class_weight, classes=self.classes_, y=self.classes_[seen]
+            )
+        if not (isinstance(self.class_weight, str) and self.class_weight == "balanced"):
+            raise ValueError(
+                "class_weight must be None, 'balanced' or a dict {label: weight}, "
+                f"got {self.class_weight!r}."
+            )
+        # n_samples / (n_classes * count), as sklearn's "balanced"; partial_fit
+        # counts all the data seen so far.
+        present = counts > 0
+        weights = np.ones(len(counts))
+        weights[present] = counts.sum() / (present.sum() * counts[present])
+        return weights
 
     def _n_outputs(self, target):
         return len(self.classes_)
-
-
-def _draw_seed(random_state):
-    """A seed for torch, drawn without touching numpy's global random state."""
-    if random_state is None:
-        return int(np.random.SeedSequence().generate_state(1)[0])
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(np.iinfo(np.int32).max))
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(np.iinfo(np.int32).max))
-    if isinstance(random_state, (int, np.integer)) and not isinstance(
-        random_state, bool
-    ):
-        return int(random_state)
-    raise ValueError(
-        f"random_state must be None, an int or a numpy random generator, got "
-        f"{random_state!r}."
-    )
-
-
-@contextmanager
-def _seeded_torch(seed, device):
-    """Seed torch for the duration of a fit and restore its global state after."""
-    if device.type == "cpu":
-        with torch.random.fork_rng(devices=[]):
-            torch.default_generator.manual_seed(seed)
-            yield
-        return
-    with torch.random.fork_rng(devices=[device.index or 0], device_type=device.type):
-        torch.manual_seed(seed)
-        yield

@@ -1,15 +1,17 @@
-"""The PyTorch module behind the estimators: input scaling, recurrent layers, head."""
+"""The PyTorch side: input scaling, recurrent layers, head, and the losses."""
+
+import itertools
 
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 _CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}
 
 
 class RecurrentNet(nn.Module):
-    """Recurrent layers read to the last observed time step, then a linear head.
+    """Recurrent layers read to the last observed time step, then a dense head.
 
     Parameters
     ----------
@@ -22,6 +24,11 @@ class RecurrentNet(nn.Module):
     hidden_size, num_layers, bidirectional, dropout, nonlinearity
         As in :class:`torch.nn.LSTM` / :class:`torch.nn.RNN`. ``dropout`` also
         applies to the recurrent output feeding the head, so it acts for one layer.
+    return_sequences : bool
+        Whether to map every time step to an output (many-to-many) instead of
+        the last observed one (many-to-one).
+    head_layers : tuple of int
+        Widths of ReLU layers between the recurrent output and the output layer.
 
     The input is standardised per feature by the buffers ``x_mean`` and ``x_scale``
     (set from the training data by the estimator), so the saved module carries its
@@ -38,6 +45,8 @@ class RecurrentNet(nn.Module):
         bidirectional=False,
         dropout=0.0,
         nonlinearity="tanh",
+        return_sequences=False,
+        head_layers=(),
     ):
         super().__init__()
         kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
@@ -50,16 +59,24 @@ class RecurrentNet(nn.Module):
             batch_first=True,
             **kwargs,
         )
+        self.return_sequences = return_sequences
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), n_outputs)
+        widths = [hidden_size * (2 if bidirectional else 1), *head_layers]
+        layers = []
+        for n_in, n_out in itertools.pairwise(widths):
+            layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+        self.head = nn.Sequential(*layers, nn.Linear(widths[-1], n_outputs))
         self.register_buffer("x_mean", torch.zeros(n_features))
         self.register_buffer("x_scale", torch.ones(n_features))
 
     def forward(self, X, starts=None, lengths=None):
-        """Map a batch ``(batch, n_timesteps, n_features)`` to ``(batch, n_outputs)``.
+        """Map a batch ``(batch, n_timesteps, n_features)`` to its outputs.
 
-        ``starts`` and ``lengths`` locate the observed steps of padded sequences;
-        without them every time step is observed (the fast, exportable path).
+        The output has shape ``(batch, n_outputs)``, or ``(batch, n_timesteps,
+        n_outputs)`` with ``return_sequences``, where the outputs at padding steps
+        are meaningless. ``starts`` and ``lengths`` locate the observed steps of
+        padded sequences; without them every time step is observed (the fast,
+        exportable path).
         """
         if X.dtype != self.x_mean.dtype:
             X = X.to(self.x_mean.dtype)
@@ -78,11 +95,18 @@ class RecurrentNet(nn.Module):
         # A float32 GEMM takes another kernel for a batch of one, so a prediction
         # would depend on its batch in the last bits; float64 accumulation, rounded
         # back, makes predictions batch-invariant.
-        weight, bias = self.head.weight.double(), self.head.bias.double()
-        return F.linear(h.double(), weight, bias).float()
+        h = h.double()
+        for layer in self.head:
+            if isinstance(layer, nn.Linear):
+                h = F.linear(h, layer.weight.double(), layer.bias.double())
+            else:
+                h = layer(h)
+        return h.float()
 
     def _read_dense(self, x):
         out, state = self.rnn(x)
+        if self.return_sequences:
+            return out
         if not self.rnn.bidirectional:
             return out[:, -1]
         return _last_layer_state(state)
@@ -90,9 +114,11 @@ class RecurrentNet(nn.Module):
     def _read_padded(self, x, starts, lengths):
         # Shift every sequence to start at step 0; padding then trails, where a
         # forward pass never reads it and packing hides it from the backward one.
-        if bool(starts.any()):
-            steps = torch.arange(x.shape[1], device=x.device)
-            index = (steps + starts[:, None]).clamp_(max=x.shape[1] - 1)
+        n_timesteps = x.shape[1]
+        shifted = bool(starts.any())
+        if shifted:
+            steps = torch.arange(n_timesteps, device=x.device)
+            index = (steps + starts[:, None]).clamp_(max=n_timesteps - 1)
             x = x.gather(1, index[:, :, None].expand(-1, -1, x.shape[2]))
         # Zeros, not NaN, in the unread steps: 0 * NaN would poison the gradients.
         x = torch.nan_to_num(x, nan=0.0)
@@ -100,13 +126,57 @@ class RecurrentNet(nn.Module):
             packed = pack_padded_sequence(
                 x, lengths.cpu(), batch_first=True, enforce_sorted=False
             )
-            _, state = self.rnn(packed)
-            return _last_layer_state(state)
-        out, _ = self.rnn(x)
-        return out[torch.arange(len(out), device=out.device), lengths - 1]
+            out, state = self.rnn(packed)
+            if not self.return_sequences:
+                return _last_layer_state(state)
+            out, _ = pad_packed_sequence(
+                out, batch_first=True, total_length=n_timesteps
+            )
+        else:
+            out, _ = self.rnn(x)
+            if not self.return_sequences:
+                return out[torch.arange(len(out), device=out.device), lengths - 1]
+        if shifted:  # back to the input's time steps
+            steps = torch.arange(n_timesteps, device=x.device)
+            index = (steps - starts[:, None]).clamp_(min=0)
+            out = out.gather(1, index[:, :, None].expand(-1, -1, out.shape[2]))
+        return out
 
 
 def _last_layer_state(state):
     """Concatenate both directions' final hidden states of the last layer."""
     h_n = state[0] if isinstance(state, tuple) else state
     return torch.cat([h_n[-2], h_n[-1]], dim=1)
+
+
+class RegressionLoss(nn.Module):
+    """Mean squared error, averaged over outputs, samples and observed time steps.
+
+    ``observed`` (1 at observed time steps, 0 at padding) and ``weight`` (a
+    weight per sample, or per sample and time step) have the shape of the loss
+    before reduction: ``(batch,)`` or ``(batch, n_timesteps)``.
+    """
+
+    def forward(self, y_pred, y, observed=None, weight=None):
+        if observed is None and weight is None:
+            return F.mse_loss(y_pred, y)
+        return _reduce(((y_pred - y) ** 2).mean(dim=-1), observed, weight)
+
+
+class ClassificationLoss(nn.Module):
+    """Cross-entropy of logits, averaged like :class:`RegressionLoss`."""
+
+    def forward(self, y_pred, y, observed=None, weight=None):
+        if y_pred.dim() == 3:  # (batch, n_timesteps, n_classes): classes second
+            y_pred = y_pred.transpose(1, 2)
+        if observed is None and weight is None:
+            return F.cross_entropy(y_pred, y)
+        return _reduce(F.cross_entropy(y_pred, y, reduction="none"), observed, weight)
+
+
+def _reduce(losses, observed, weight):
+    if weight is not None:
+        losses = losses * weight
+    if observed is None:
+        return losses.mean()
+    return (losses * observed).sum() / observed.sum().clamp(min=1)

@@ -1,46 +1,86 @@
 """The skorch side: a dataset of preloaded tensors, its batch iterator, the net."""
 
+import copy
+import math
 import warnings
 
 import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from skorch.utils import to_tensor
 
 
 class SequenceDataset(torch.utils.data.Dataset):
     """Validated sequences (and targets) held as tensors that share the caller's memory.
 
     Batches are gathered by :meth:`batch` with one indexing operation per tensor,
-    instead of skorch's per-sample ``__getitem__`` and collate.
+    instead of skorch's per-sample ``__getitem__`` and collate. ``observed`` marks
+    the observed time steps of per-step targets and ``weight`` weights the loss;
+    both have the loss's unreduced shape, ``(n_samples[, n_timesteps])``.
     """
 
-    def __init__(self, sequences, y=None):
+    def __init__(self, sequences, y=None, observed=None, weight=None):
         self.X = _shared_tensor(sequences.values)
         self.starts = _shared_tensor(sequences.starts)
         self.lengths = _shared_tensor(sequences.lengths)
         self.y = y
+        self.observed = observed
+        self.weight = weight
+        self.rows = None
 
     def __len__(self):
-        return len(self.X)
+        return len(self.X) if self.rows is None else len(self.rows)
 
     def __getitem__(self, i):
         return self.batch(slice(i, i + 1))
 
+    def take(self, rows):
+        """The samples at the sorted indices ``rows``, sharing this dataset's memory.
+
+        A contiguous run of rows (a chronological split) is a view; other rows
+        are gathered batch by batch, so the windows are never copied whole.
+        """
+        subset = copy.copy(self)
+        rows = np.asarray(rows)
+        if self.rows is None and len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+            index = slice(int(rows[0]), int(rows[-1]) + 1)
+            for name in ("X", "starts", "lengths", "y", "observed", "weight"):
+                tensor = getattr(self, name)
+                setattr(subset, name, None if tensor is None else tensor[index])
+            return subset
+        rows = torch.from_numpy(rows.astype(np.int64))
+        subset.rows = rows if self.rows is None else self.rows[rows]
+        return subset
+
     def batch(self, index):
-        """Return ``(inputs, y)`` for the samples at ``index`` (a slice or indices).
+        """Return ``(inputs, target)`` for the samples at ``index`` (slice or indices).
 
         ``inputs`` is the batch tensor itself when no sequence in it is padded
         (skorch's dict handling costs ~20 us a batch); a dict with ``starts`` and
-        ``lengths`` otherwise.
+        ``lengths`` otherwise. ``target`` is the target tensor, or a dict that
+        adds ``observed`` and ``weight`` when the dataset has them.
         """
+        if self.rows is not None:
+            index = self.rows[index]
         X = self.X[index].to(torch.float32)
-        y = None if self.y is None else self.y[index]
         if self.lengths is not None:
             lengths = self.lengths[index]
             if bool((lengths < self.X.shape[1]).any()):
-                return {"X": X, "starts": self.starts[index], "lengths": lengths}, y
-        return X, y
+                X = {"X": X, "starts": self.starts[index], "lengths": lengths}
+        return X, self._target(index)
+
+    def _target(self, index):
+        if self.y is None:
+            return None
+        if self.observed is None and self.weight is None:
+            return self.y[index]
+        target = {"y": self.y[index]}
+        if self.observed is not None:
+            target["observed"] = self.observed[index]
+        if self.weight is not None:
+            target["weight"] = self.weight[index]
+        return target
 
 
 def _shared_tensor(array):
@@ -97,17 +137,40 @@ class GradientNormClipping(Callback):
         torch.nn.utils.clip_grad_norm_(params, self.gradient_clip_value)
 
 
+class NonFiniteLossError(ValueError):
+    """The training loss became NaN or infinite: the network diverged."""
+
+
 class Net(NeuralNet):
     """skorch's NeuralNet with cheaper per-batch hooks for small models.
 
     The train/eval toggle is a no-op when the mode is unchanged (it otherwise
     halves skorch's per-batch throughput on small models), and per-batch events
-    reach only the callbacks whose class defines a handler for them.
+    reach only the callbacks whose class defines a handler for them. The loss
+    takes the target dicts of :class:`SequenceDataset` (mask and weights), and a
+    NaN or infinite training loss stops training with
+    :class:`NonFiniteLossError`.
     """
 
     def _set_training(self, training=True):
         if self.module_.training != training:
             super()._set_training(training)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=self.device)
+        if isinstance(y_true, dict):
+            return self.criterion_(y_pred, **y_true)
+        return self.criterion_(y_pred, y_true)
+
+    def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
+        # Checked every batch: one diverged step turns every weight into NaN.
+        if training and not math.isfinite(loss.item()):
+            raise NonFiniteLossError(
+                f"The training loss became {loss.item()} in epoch "
+                f"{len(self.history)}: the network diverged. Lower lr (it is "
+                f"{self.lr}), keep gradient clipping on (clip_grad_norm), or check "
+                "X and y for extreme values."
+            )
 
     def initialize_callbacks(self):
         super().initialize_callbacks()

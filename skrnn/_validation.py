@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
+from sklearn.base import is_classifier
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
@@ -222,10 +223,12 @@ def _padding_bounds(values):
     return starts, lengths
 
 
-def feature_moments(values):
+def feature_moments(values, sample_weight=None):
     """Per-feature mean and standard deviation over the observed time steps.
 
-    A constant feature gets a standard deviation of 1, so scaling leaves it at 0.
+    With ``sample_weight``, each sample's steps count with its weight, so that
+    integer weights give the moments of the repeated samples. A constant
+    feature gets a standard deviation of 1, so scaling leaves it at 0.
     """
     n_features = values.shape[2]
     total = np.zeros(n_features)
@@ -233,11 +236,16 @@ def feature_moments(values):
     count = np.zeros(n_features)
     chunk = max(1, _CHUNK_ELEMENTS // values[0].size)
     for lo in range(0, len(values), chunk):
-        block = values[lo : lo + chunk].reshape(-1, n_features).astype(np.float64)
+        block = values[lo : lo + chunk].astype(np.float64)
         observed = ~np.isnan(block)
-        total += np.nansum(block, axis=0)
-        total_sq += np.nansum(block**2, axis=0)
-        count += observed.sum(axis=0)
+        block[~observed] = 0.0
+        weight = 1.0
+        if sample_weight is not None:
+            weight = sample_weight[lo : lo + chunk, np.newaxis, np.newaxis]
+        total += (block * weight).sum(axis=(0, 1))
+        total_sq += (block**2 * weight).sum(axis=(0, 1))
+        count += (observed * weight).sum(axis=(0, 1))
+    count = np.maximum(count, np.finfo(np.float64).tiny)
     mean = total / count
     var = np.maximum(total_sq / count - mean**2, 0.0)
     std = np.sqrt(var)
@@ -253,10 +261,114 @@ def check_targets_length(sequences, y):
         )
 
 
+def per_step_targets(y, sequences, *, numeric):
+    """Targets with one value (or row of outputs) per time step of ``sequences``.
+
+    ``y`` is an array ``(n_samples, n_timesteps[, n_outputs])`` or a list of
+    per-sequence targets of varying length, end-padded here as a list ``X`` is.
+    Returns ``(y, observed)``: ``observed`` is the boolean ``(n_samples,
+    n_timesteps)`` mask of the steps that are not padding in ``X``, or None when
+    nothing is padded. Numeric targets must be finite at the observed steps.
+    """
+    n_samples, n_timesteps = sequences.values.shape[:2]
+    if isinstance(y, (list, tuple)) and _is_ragged(y):
+        y = _pad_ragged_targets(y, numeric)
+    elif numeric:
+        y = check_array(
+            y,
+            ensure_2d=False,
+            allow_nd=True,
+            dtype=np.float64,
+            ensure_all_finite=False,
+            input_name="y",
+        )
+    else:
+        y = np.asarray(y)
+    if y.ndim not in ((2, 3) if numeric else (2,)) or y.shape[:2] != (
+        n_samples,
+        n_timesteps,
+    ):
+        outputs = "[, n_outputs]" if numeric else ""
+        raise ValueError(
+            "With return_sequences=True, y needs a target for every time step of X: "
+            f"an array of shape ({n_samples}, {n_timesteps}{outputs}) or a list of "
+            f"per-sequence targets as long as the sequences; got shape {y.shape}."
+        )
+    observed = observed_steps(sequences)
+    if numeric:
+        missing = ~np.isfinite(y.reshape(n_samples, n_timesteps, -1)).all(axis=2)
+        if observed is not None:
+            missing &= observed
+        if missing.any():
+            i, t = np.argwhere(missing)[0]
+            raise ValueError(
+                f"y is missing or infinite at time step {t} of sample {i}, which is "
+                "observed in X; only the padding steps of X may lack a target."
+            )
+    return y, observed
+
+
+def observed_steps(sequences):
+    """Boolean ``(n_samples, n_timesteps)`` mask of the steps that are not padding.
+
+    None when no sequence is padded.
+    """
+    if sequences.lengths is None:
+        return None
+    steps = np.arange(sequences.values.shape[1])
+    starts = sequences.starts[:, None]
+    return (steps >= starts) & (steps < starts + sequences.lengths[:, None])
+
+
+def _pad_ragged_targets(y, numeric):
+    targets = [np.asarray(t, dtype=np.float64 if numeric else None) for t in y]
+    tails = {t.shape[1:] for t in targets}
+    if len(tails) > 1:
+        raise ValueError(
+            f"The per-sequence targets in y have different numbers of outputs: "
+            f"{sorted(tails)}."
+        )
+    padded = np.full(
+        (len(targets), max(len(t) for t in targets), *tails.pop()),
+        np.nan if numeric else None,
+        dtype=np.float64 if numeric else object,
+    )
+    for i, t in enumerate(targets):
+        padded[i, : len(t)] = t
+    return padded
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """``sample_weight`` as a float64 array of ``n_samples`` weights >= 0."""
+    if isinstance(sample_weight, Real):
+        sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
+    weight = check_array(
+        sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
+    )
+    if weight.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per sample, "
+            f"got shape {weight.shape}."
+        )
+    if (weight < 0).any():
+        raise ValueError(
+            "sample_weight must be non-negative, got a negative weight at sample "
+            f"{np.flatnonzero(weight < 0)[0]}."
+        )
+    if not weight.any():
+        raise ValueError(
+            "The weights of all samples are zero, so there is nothing to train "
+            "on; give some samples a positive sample_weight."
+        )
+    return weight
+
+
 _CHOICES = {
     "cell": ("gru", "lstm", "rnn"),
     "nonlinearity": ("relu", "tanh"),
     "optimizer": ("adam", "adamw", "rmsprop", "sgd"),
+    "lr_schedule": ("constant", "cosine", "plateau"),
+    "validation_split": ("last", "random", "stratified"),
 }
 
 
@@ -266,17 +378,37 @@ def check_params(estimator):
         value = getattr(estimator, name)
         if not isinstance(value, str) or value not in choices:
             raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}.")
-    for name in ("hidden_size", "num_layers", "max_epochs", "batch_size"):
+    for name in (
+        "hidden_size",
+        "num_layers",
+        "max_epochs",
+        "batch_size",
+        "n_iter_no_change",
+    ):
         check_positive_int(name, getattr(estimator, name))
     _check_number(estimator, "verbose", Integral, "an integer >= 0", lambda v: v >= 0)
     _check_number(estimator, "lr", Real, "a float > 0", lambda v: v > 0)
     _check_number(estimator, "weight_decay", Real, "a float >= 0", lambda v: v >= 0)
     _check_number(estimator, "dropout", Real, "a float in [0, 1)", lambda v: 0 <= v < 1)
+    _check_number(estimator, "tol", Real, "a float >= 0", lambda v: v >= 0)
+    _check_number(
+        estimator,
+        "validation_fraction",
+        Real,
+        "a float in (0, 1)",
+        lambda v: 0 < v < 1,
+    )
     if estimator.clip_grad_norm is not None:
         _check_number(
             estimator, "clip_grad_norm", Real, "None or a float > 0", lambda v: v > 0
         )
-    for name in ("bidirectional", "shuffle", "warm_start"):
+    for name in (
+        "bidirectional",
+        "shuffle",
+        "warm_start",
+        "early_stopping",
+        "return_sequences",
+    ):
         value = getattr(estimator, name)
         if not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"{name} must be True or False, got {value!r}.")
@@ -284,6 +416,23 @@ def check_params(estimator):
         raise ValueError(
             f"nonlinearity={estimator.nonlinearity!r} only applies to cell='rnn'; "
             f"{estimator.cell.upper()} cells have fixed gate nonlinearities."
+        )
+    if not isinstance(estimator.head_layers, (tuple, list)):
+        raise ValueError(
+            "head_layers must be a tuple of layer widths, e.g. (8,) or () for none, "
+            f"got {estimator.head_layers!r}."
+        )
+    for width in estimator.head_layers:
+        check_positive_int("each width in head_layers", width)
+    if (
+        estimator.early_stopping
+        and estimator.validation_split == "stratified"
+        and (not is_classifier(estimator) or estimator.return_sequences)
+    ):
+        raise ValueError(
+            "validation_split='stratified' needs one class label per sequence, so "
+            "it only applies to RNNClassifier without return_sequences; use 'last' "
+            "for time-ordered samples or 'random' for independent ones."
         )
 
 

@@ -163,18 +163,18 @@ def test_module_follows_architecture_parameters(sequences):
     rnn = reg.net_.module_.rnn
     assert isinstance(rnn, torch.nn.GRU)
     assert (rnn.hidden_size, rnn.num_layers, rnn.bidirectional) == (5, 3, True)
-    assert reg.net_.module_.head.in_features == 10
+    assert reg.net_.module_.head[0].in_features == 10
 
 
 def test_warm_start_continues_training(sequences):
     X, y = sequences
     reg = RNNRegressor(**{**FAST, "warm_start": True}).fit(X, y)
-    weights = reg.net_.module_.head.weight.detach().clone()
+    weights = reg.net_.module_.head[-1].weight.detach().clone()
     module = reg.net_.module_
     reg.fit(X, y)
     assert reg.net_.module_ is module
     assert reg.n_epochs_ == 6
-    assert not torch.equal(weights, module.head.weight)
+    assert not torch.equal(weights, module.head[-1].weight)
     cold = RNNRegressor(**FAST).fit(X, y)
     assert cold.fit(X, y).n_epochs_ == 3
 
@@ -199,16 +199,6 @@ def test_warm_start_in_two_fits_draws_new_dropout_masks(sequences):
     again = RNNRegressor(**{**params, "warm_start": True}).fit(X, y).fit(X, y)
     np.testing.assert_array_equal(twice.predict(X), again.predict(X))
     assert not np.array_equal(twice.predict(X), once)
-
-
-def test_verbose_zero_is_silent_and_one_prints_epochs(sequences, capsys):
-    X, y = sequences
-    RNNRegressor(**FAST).fit(X, y)
-    assert capsys.readouterr().out == ""
-    RNNRegressor(**{**FAST, "verbose": 1}).fit(X, y)
-    out = capsys.readouterr().out
-    assert "train_loss" in out
-    assert out.count("\n") >= 3
 
 
 def test_auto_device_on_a_cpu_machine(sequences):
@@ -290,3 +280,90 @@ def test_cross_val_score_with_time_series_split():
     )
     assert scores.shape == (3,)
     assert np.isfinite(scores).all()
+
+
+def test_head_layers_sit_between_the_recurrent_output_and_the_output(sequences):
+    reg = RNNRegressor(**FAST, head_layers=(6, 4)).fit(*sequences)
+    layers = [type(layer).__name__ for layer in reg.net_.module_.head]
+    assert layers == ["Linear", "ReLU", "Linear", "ReLU", "Linear"]
+    assert [reg.net_.module_.head[i].out_features for i in (0, 2, 4)] == [6, 4, 1]
+    with pytest.raises(ValueError, match="each width in head_layers must be"):
+        RNNRegressor(**FAST, head_layers=(8, 0)).fit(*sequences)
+    with pytest.raises(ValueError, match="head_layers must be a tuple"):
+        RNNRegressor(**FAST, head_layers=8).fit(*sequences)
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_sequences_of_length_one(rng, return_sequences):
+    X = rng.normal(size=(40, 1, 2))  # one-to-one
+    y = X[:, :, 0] * 2 if return_sequences else X[:, 0, 0] * 2
+    reg = RNNRegressor(**FAST, return_sequences=return_sequences).fit(X, y)
+    assert reg.predict(X).shape == y.shape
+
+
+def test_return_sequences_regressor_shapes(sequences):
+    X, _ = sequences
+    y = X[:, :, :2].cumsum(axis=1)
+    reg = RNNRegressor(**FAST, return_sequences=True)
+    assert reg.fit(X, y[:, :, 0]).predict(X).shape == (48, 12)
+    assert reg.fit(X, y).predict(X).shape == (48, 12, 2)
+    assert reg.n_outputs_ == 2
+    assert reg.predict(X[:, :5]).shape == (48, 5, 2)
+    with pytest.raises(ValueError, match=r"target for every time step.*\(48, 12"):
+        reg.fit(X, y[:, :-1])
+
+
+def test_return_sequences_leaves_padding_out_of_loss_and_predictions(sequences):
+    X, _ = sequences
+    y = X[:, :, 0].cumsum(axis=1)
+    X_padded, y_padded = X.copy(), y.copy()
+    X_padded[:10, :3] = np.nan  # 10 sequences start late, 5 end early
+    X_padded[40:, -2:] = np.nan
+    y_padded[:10, :3] = np.nan
+    y_padded[40:, -2:] = 1e6
+    reg = RNNRegressor(**FAST, return_sequences=True, bidirectional=True)
+    reg.fit(X_padded, y_padded)
+    # Other values at the padding steps: the same training.
+    y_other = np.where(np.isnan(X_padded[:, :, 0]), -5.0, y)
+    other = RNNRegressor(**FAST, return_sequences=True, bidirectional=True)
+    assert other.fit(X_padded, y_other).loss_curve_ == reg.loss_curve_
+    pred = reg.predict(X_padded)
+    np.testing.assert_array_equal(np.isnan(pred), np.isnan(X_padded[:, :, 0]))
+    # A padded sequence predicts at each step what it predicts unpadded.
+    np.testing.assert_allclose(pred[:10, 3:], reg.predict(X[:10, 3:]), atol=1e-5)
+    np.testing.assert_allclose(pred[40:, :-2], reg.predict(X[40:, :-2]), atol=1e-5)
+    y_missing = y.copy()
+    y_missing[2, 5] = np.nan
+    with pytest.raises(ValueError, match="time step 5 of sample 2"):
+        reg.fit(X_padded, y_missing)
+
+
+def test_return_sequences_from_lists_of_sequences(sequences):
+    X, _ = sequences
+    ragged = [x[: 4 + i % 8] for i, x in enumerate(X)]
+    targets = [x[:, 0].cumsum() for x in ragged]
+    reg = RNNRegressor(**FAST, return_sequences=True).fit(ragged, targets)
+    pred = reg.predict(ragged)
+    assert pred.shape == (48, 11)
+    assert [int(np.sum(~np.isnan(p))) for p in pred] == [len(t) for t in targets]
+    assert -1 < reg.score(ragged, targets) <= 1
+
+
+def test_sequence_tagging_classifier(labelled_sequences):
+    X, _ = labelled_sequences
+    tags = np.where(X[:, :, 0].cumsum(axis=1) > 0, "above", "below")
+    X_padded = X.copy()
+    X_padded[:6, -4:] = np.nan
+    clf = RNNClassifier(**{**FAST, "max_epochs": 30}, return_sequences=True)
+    clf.fit(X_padded, tags)
+    assert clf.classes_.tolist() == ["above", "below"]
+    proba = clf.predict_proba(X_padded)
+    assert proba.shape == (48, 12, 2)
+    assert np.isnan(proba[:6, -4:]).all()
+    np.testing.assert_allclose(proba[6:].sum(axis=2), 1.0)
+    labels = clf.predict(X_padded)
+    assert labels.shape == (48, 12)
+    assert (labels[:6, -4:] == None).all()  # noqa: E711 (elementwise)
+    assert set(labels[6:].ravel()) <= {"above", "below"}
+    assert clf.score(X_padded, tags) > 0.8
+    assert clf.predict(X).dtype == tags.dtype  # no padding: plain labels
