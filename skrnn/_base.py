@@ -184,6 +184,9 @@ class BaseRNN(BaseEstimator):
             # Its weights are NaN: leave the estimator unfitted, not broken.
             del self.net_
             raise
+        finally:
+            # The split holds the validation data; the fitted model must not.
+            net.train_split = None
 
     def _record_history(self, valid_rows):
         history = self.net_.history

@@ -133,3 +133,4 @@ class EpochProgress(Callback):
 
     def on_train_end(self, net, **kwargs):
         self.bar_.close()
+        del self.bar_  # holds the terminal: a fitted estimator must pickle

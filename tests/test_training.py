@@ -1,6 +1,8 @@
 """Training control: validation splits, early stopping, schedules, clipping,
 divergence, weights, continued training, progress output and callbacks."""
 
+import pickle
+
 import numpy as np
 import pytest
 import sklearn
@@ -267,3 +269,15 @@ def test_verbose_levels(sequences, capsys):
     assert "valid_loss" in out
     rows = [line.split()[0] for line in out.splitlines()[2:] if line.strip()]
     assert rows[:3] == ["1", "2", "3"]  # one row per epoch, after header and rule
+
+
+def test_fitted_with_every_control_pickles_without_its_data(sequences):
+    X, y = sequences
+    X, y = np.tile(X, (20, 1, 1)), np.tile(y, 20)
+    plain = RNNRegressor(**FAST).fit(X, y)
+    controlled = RNNRegressor(
+        **VALIDATED, lr_schedule="plateau", verbose=1, callbacks=[_GradientNorms()]
+    ).fit(X, y)
+    restored = pickle.loads(pickle.dumps(controlled))
+    np.testing.assert_array_equal(restored.predict(X), controlled.predict(X))
+    assert len(pickle.dumps(controlled)) < len(pickle.dumps(plain)) + X.nbytes / 10
