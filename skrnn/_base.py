@@ -69,7 +69,7 @@ class BaseRNN(BaseEstimator):
         early_stopping=False,
         validation_fraction=0.1,
         validation_split="last",
-        n_iter_no_change=10,
+        n_iter_no_change=20,
         tol=1e-4,
         shuffle=True,
         warm_start=False,

@@ -10,9 +10,7 @@ ESTIMATORS = [
     RNNRegressor(random_state=0),
     RNNClassifier(random_state=0),
     # Training controls that change what fit does, under the same checks.
-    RNNRegressor(
-        early_stopping=True, n_iter_no_change=20, lr_schedule="plateau", random_state=0
-    ),
+    RNNRegressor(early_stopping=True, lr_schedule="plateau", random_state=0),
     RNNClassifier(
         early_stopping=True,
         class_weight="balanced",
