@@ -138,17 +138,16 @@ class BaseRNN(BaseEstimator):
         # validation samples.
         fit_weight = sample_weight
         if valid_rows is not None:
-            fit_weight = np.ones(n_samples) if sample_weight is None else sample_weight
-            fit_weight = fit_weight.copy()
+            fit_weight = np.ones(n_samples) if fit_weight is None else fit_weight.copy()
             fit_weight[valid_rows] = 0.0
         target = self._standardise(target, observed, fit_weight, reset=not continuing)
         weight = self._loss_weights(sample_weight, target, observed, incremental)
+        if observed is not None:
+            observed = torch.from_numpy(observed.astype(np.float32))
         dataset = SequenceDataset(
             sequences,
             torch.from_numpy(target),
-            observed=None
-            if observed is None
-            else torch.from_numpy(observed.astype(np.float32)),
+            observed=observed,
             weight=None if weight is None else torch.from_numpy(weight),
         )
         if continuing:
@@ -241,8 +240,8 @@ class BaseRNN(BaseEstimator):
             if getattr(self, name) != built:
                 raise ValueError(
                     f"{name} changed from {built!r} to {getattr(self, name)!r}, but "
-                    "warm_start=True continues the fitted network; set "
-                    "warm_start=False to fit a new one."
+                    "warm_start=True and partial_fit continue the fitted network; "
+                    "set warm_start=False and call fit to train a new one."
                 )
 
     def _update_net(self, device):
