@@ -84,7 +84,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from defaults import Task, make_tasks
+from defaults import Task, make_tasks, task_table
 
 import skrnn
 from skrnn import RNNClassifier, RNNRegressor, make_windows
@@ -395,23 +395,6 @@ def per_task_table(study, configs, values):
     for config in configs:
         cells = [values(config, task) for task in study.tasks]
         lines.append(f"| {config.name} | " + " | ".join(cells) + " |")
-    return lines
-
-
-def task_table(tasks):
-    lines = [
-        "| task | train / test | X shape (train) | metric | baseline |",
-        "|---|---|---|---|---|",
-    ]
-    for t in tasks:
-        metric = "R^2" if t.kind == "reg" else "accuracy"
-        if t.on_train:
-            metric = f"training {metric} (check: > {t.threshold})"
-        n_test = "same" if t.on_train else len(t.X_test)
-        lines.append(
-            f"| {t.name} | {len(t.X_train)} / {n_test} | {t.X_train.shape} | "
-            f"{metric} | {t.baseline:.3f} |"
-        )
     return lines
 
 
