@@ -137,7 +137,6 @@ class RecurrentNet(nn.Module):
             if not self.return_sequences:
                 return out[torch.arange(len(out), device=out.device), lengths - 1]
         if shifted:  # back to the input's time steps
-            steps = torch.arange(n_timesteps, device=x.device)
             index = (steps - starts[:, None]).clamp_(min=0)
             out = out.gather(1, index[:, :, None].expand(-1, -1, out.shape[2]))
         return out

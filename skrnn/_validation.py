@@ -108,6 +108,10 @@ def _pad_ragged(X, estimator):
                 f"X[{i}] has {x.ndim} dimensions; each sequence in a list must be "
                 "(n_timesteps, n_features) or (n_timesteps,)."
             )
+        if len(x) == 0:
+            raise ValueError(
+                f"X[{i}] is an empty sequence; it needs at least one step."
+            )
         seqs.append(x)
     n_features = {x.shape[1] for x in seqs}
     if len(n_features) > 1:
@@ -115,17 +119,19 @@ def _pad_ragged(X, estimator):
             "All sequences in X must have the same number of features per time "
             f"step, got {sorted(n_features)}."
         )
-    dtype = np.result_type(*seqs)
-    values = np.full(
-        (len(seqs), max(len(x) for x in seqs), n_features.pop()), np.nan, dtype=dtype
+    return _end_pad(seqs, np.nan, np.result_type(*seqs))
+
+
+def _end_pad(arrays, fill, dtype):
+    """Stack arrays of different lengths (same trailing shape), padded at the end."""
+    padded = np.full(
+        (len(arrays), max(len(a) for a in arrays), *arrays[0].shape[1:]),
+        fill,
+        dtype=dtype,
     )
-    for i, x in enumerate(seqs):
-        if len(x) == 0:
-            raise ValueError(
-                f"X[{i}] is an empty sequence; it needs at least one step."
-            )
-        values[i, : len(x)] = x
-    return values
+    for i, a in enumerate(arrays):
+        padded[i, : len(a)] = a
+    return padded
 
 
 def _validate_2d(estimator, X, *, reset):
@@ -328,14 +334,9 @@ def _pad_ragged_targets(y, numeric):
             f"The per-sequence targets in y have different numbers of outputs: "
             f"{sorted(tails)}."
         )
-    padded = np.full(
-        (len(targets), max(len(t) for t in targets), *tails.pop()),
-        np.nan if numeric else None,
-        dtype=np.float64 if numeric else object,
-    )
-    for i, t in enumerate(targets):
-        padded[i, : len(t)] = t
-    return padded
+    if numeric:
+        return _end_pad(targets, np.nan, np.float64)
+    return _end_pad(targets, None, object)
 
 
 def check_sample_weight(sample_weight, n_samples):
