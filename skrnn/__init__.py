@@ -2,6 +2,7 @@
 
 from ._estimators import RNNClassifier, RNNRegressor
 from ._forecasting import direct_forecast, recursive_forecast
+from ._persistence import load, save
 from ._plotting import plot_history
 from ._windowing import SequenceWindower, make_windows
 
@@ -10,8 +11,10 @@ __all__ = [
     "RNNRegressor",
     "SequenceWindower",
     "direct_forecast",
+    "load",
     "make_windows",
     "plot_history",
     "recursive_forecast",
+    "save",
 ]
 __version__ = "0.1.0.dev0"

@@ -10,7 +10,12 @@ from skorch.helper import predefined_split
 
 from ._module import RecurrentNet
 from ._net import BatchIterator, Net, NonFiniteLossError, SequenceDataset
-from ._training import check_callbacks, training_callbacks, validation_rows
+from ._training import (
+    RESERVED_CALLBACKS,
+    check_callbacks,
+    training_callbacks,
+    validation_rows,
+)
 from ._validation import (
     check_params,
     check_sample_weight,
@@ -160,8 +165,8 @@ class BaseRNN(BaseEstimator):
                 self._update_net(device)
             else:
                 self.net_ = self._build_net(sequences, target, device, seed, fit_weight)
-            self._train(dataset, valid_rows, incremental)
-        self._record_history(valid_rows)
+            best_epoch = self._train(dataset, valid_rows, incremental)
+        self._record_history(valid_rows, best_epoch)
         self.device_ = device
         return self
 
@@ -184,37 +189,56 @@ class BaseRNN(BaseEstimator):
             del self.net_
             raise
         finally:
-            # The split holds the validation data; the fitted model must not.
+            # The fitted model must not keep the validation data (in the split),
+            # nor what skrnn's callbacks hold: a copy of the best weights and the
+            # schedule's reference to the optimizer, which would be pickled twice
+            # and left on the training device.
             net.train_split = None
+            stopper = dict(net.callbacks_).get("early_stopping")
+            net.drop_callbacks(RESERVED_CALLBACKS)
+        return None if stopper is None else stopper.best_epoch_
 
-    def _record_history(self, valid_rows):
+    def _record_history(self, valid_rows, best_epoch):
         history = self.net_.history
         self.n_epochs_ = len(history)
-        self.loss_curve_ = [row["train_loss"] for row in history]
-        validated = [row.get("valid_loss", np.nan) for row in history]
+        self.loss_curve_ = [float(row["train_loss"]) for row in history]
+        validated = [float(row.get("valid_loss", np.nan)) for row in history]
         if valid_rows is not None:
             self.validation_indices_ = valid_rows
-            self.best_epoch_ = dict(self.net_.callbacks_)["early_stopping"].best_epoch_
+            self.best_epoch_ = best_epoch
         else:
             self.validation_indices_ = None
             self.best_epoch_ = self.n_epochs_
         self.validation_loss_curve_ = None if np.isnan(validated).all() else validated
 
     def _build_net(self, sequences, target, device, seed, sample_weight):
+        module_params = {
+            "n_features": sequences.values.shape[2],
+            "n_outputs": self._n_outputs(target),
+            "cell": self.cell,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+            "dropout": self.dropout,
+            "nonlinearity": self.nonlinearity,
+            "return_sequences": self.return_sequences,
+            "head_layers": tuple(self.head_layers),
+        }
+        net = self._new_net(module_params, self.optimizer, device, seed)
+        self._built_with = {name: getattr(self, name) for name in _ARCHITECTURE}
+        mean, scale = feature_moments(sequences.values, sample_weight)
+        net.module_.x_mean.copy_(torch.from_numpy(mean))
+        net.module_.x_scale.copy_(torch.from_numpy(scale))
+        return net
+
+    def _new_net(self, module_params, optimizer, device, seed):
+        """An initialised net: ``module_params`` for the module, training parameters
+        from ``self``, and shuffling seeded by ``seed``."""
         net = Net(
             module=RecurrentNet,
-            module__n_features=sequences.values.shape[2],
-            module__n_outputs=self._n_outputs(target),
-            module__cell=self.cell,
-            module__hidden_size=self.hidden_size,
-            module__num_layers=self.num_layers,
-            module__bidirectional=self.bidirectional,
-            module__dropout=self.dropout,
-            module__nonlinearity=self.nonlinearity,
-            module__return_sequences=self.return_sequences,
-            module__head_layers=tuple(self.head_layers),
+            **{f"module__{name}": value for name, value in module_params.items()},
             criterion=self._criterion,
-            optimizer=_OPTIMIZERS[self.optimizer],
+            optimizer=_OPTIMIZERS[optimizer],
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
             max_epochs=self.max_epochs,
@@ -228,12 +252,7 @@ class BaseRNN(BaseEstimator):
             device=str(device),
             verbose=int(self.verbose >= 2),
         )
-        net.initialize()
-        self._built_with = {name: getattr(self, name) for name in _ARCHITECTURE}
-        mean, scale = feature_moments(sequences.values, sample_weight)
-        net.module_.x_mean.copy_(torch.from_numpy(mean))
-        net.module_.x_scale.copy_(torch.from_numpy(scale))
-        return net
+        return net.initialize()
 
     def _check_architecture(self):
         for name, built in self._built_with.items():
@@ -332,6 +351,14 @@ class BaseRNN(BaseEstimator):
                     state[key] = value.to(device)
         self.net_.device = str(device)
         self.device_ = device
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "net_" in state:
+            # Unpickling maps a network saved on a device this machine lacks (a
+            # GPU) to the CPU, and skorch warns; the estimator follows its net.
+            self.device_ = torch.device(self.net_.device)
+            self.net_.device = str(self.device_)  # skorch may leave a torch.device
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "net_")

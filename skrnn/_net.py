@@ -174,6 +174,21 @@ class Net(NeuralNet):
 
     def initialize_callbacks(self):
         super().initialize_callbacks()
+        self._listen()
+        return self
+
+    def drop_callbacks(self, names):
+        """Forget the named callbacks of the last fit, and whatever they hold."""
+        # skorch initialises callback instances in place: they are in both lists.
+        self.callbacks = [
+            cb
+            for cb in self.callbacks
+            if not (isinstance(cb, tuple) and cb[0] in names)
+        ]
+        self.callbacks_ = [(n, cb) for n, cb in self.callbacks_ if n not in names]
+        self._listen()
+
+    def _listen(self):
         # Per-batch events go only to the callbacks whose class handles them:
         # none of skorch's default callbacks does, and each no-op call costs.
         self._batch_listeners = {
@@ -184,7 +199,6 @@ class Net(NeuralNet):
             ]
             for event in _BATCH_EVENTS
         }
-        return self
 
     def notify(self, method_name, **cb_kwargs):
         if method_name not in _BATCH_EVENTS:

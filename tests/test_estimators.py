@@ -186,7 +186,6 @@ def test_warm_start_uses_changed_training_parameters(sequences):
     assert reg.n_epochs_ == 5
     assert reg.net_.optimizer_.param_groups[0]["lr"] == 0.5
     assert reg.net_.batch_size == 8
-    assert dict(reg.net_.callbacks_)["clip"].gradient_clip_value is None
     with pytest.raises(ValueError, match="hidden_size changed from 8 to 4"):
         reg.set_params(hidden_size=4).fit(X, y)
 

@@ -124,6 +124,14 @@ def test_clip_grad_norm_bounds_the_applied_gradients(sequences, clip_grad_norm):
         assert max(norms) <= clip_grad_norm * (1 + 1e-5)
 
 
+def test_warm_start_clips_by_the_current_clip_grad_norm(sequences):
+    reg = RNNRegressor(**FAST, clip_grad_norm=1e-3, warm_start=True)
+    reg.set_params(callbacks=[("norms", _GradientNorms())]).fit(*sequences)
+    assert max(dict(reg.net_.callbacks_)["norms"].norms_) <= 1e-3 * (1 + 1e-5)
+    reg.set_params(clip_grad_norm=None).fit(*sequences)
+    assert max(dict(reg.net_.callbacks_)["norms"].norms_) > 1e-2
+
+
 def test_user_callbacks_are_copied_and_names_are_checked(sequences):
     callback = _GradientNorms()
     reg = RNNRegressor(**FAST, callbacks=[("norms", callback)]).fit(*sequences)
