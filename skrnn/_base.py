@@ -10,6 +10,7 @@ from skorch.helper import predefined_split
 
 from ._module import RecurrentNet
 from ._net import BatchIterator, Net, NonFiniteLossError, SequenceDataset
+from ._onnx import to_onnx
 from ._training import (
     RESERVED_CALLBACKS,
     check_callbacks,
@@ -333,6 +334,45 @@ class BaseRNN(BaseEstimator):
             weight = np.broadcast_to(weight[:, None], observed.shape)[observed]
         y_pred = self._decode(out, sequences)
         return float(metric(y_true[observed], y_pred[observed], sample_weight=weight))
+
+    def to_onnx(self, path, *, opset_version=None):
+        """Export the fitted network to an ONNX file, with its scaling.
+
+        The graph computes what :meth:`predict` (and, for a classifier,
+        :meth:`predict_proba`) compute, standardisation of ``X`` and, for a
+        regressor, of ``y`` included, so no preprocessing is left to the caller
+        beyond what precedes the estimator (a :class:`SequenceWindower`, say). It
+        needs the ``export`` extra: ``pip install 'skrnn[export]'``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The ``.onnx`` file to write.
+        opset_version : int, default=None
+            ONNX opset to target; None takes torch's default.
+
+        Notes
+        -----
+        The graph has one input, ``X``: float32 of shape ``(batch, timesteps,
+        n_features)`` with any batch size and any number of time steps (2D
+        univariate input must be reshaped to ``(batch, timesteps, 1)``). The
+        sequences must be dense: NaN padding, which :meth:`predict` reads as
+        missing steps, makes the graph output NaN; group sequences of equal
+        length into batches instead. Its outputs are:
+
+        - regressor: ``predictions``, float64, shaped like :meth:`predict`'s
+          result;
+        - classifier: ``label``, int64, the index into ``classes_`` of the
+          predicted class, and ``probabilities``, float32, shaped like
+          :meth:`predict_proba`'s result.
+
+        The export uses torch's TorchScript-based exporter (``dynamo=False``),
+        because it writes ONNX's recurrent operators, which take the sequence
+        length from the data; torch's newer exporter unrolls the recurrence over
+        a fixed number of time steps.
+        """
+        check_is_fitted(self)
+        to_onnx(self, path, opset_version=opset_version)
 
     def set_params(self, **params):
         """Set parameters; on a fitted estimator, ``device`` also moves the model."""

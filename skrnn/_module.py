@@ -111,11 +111,13 @@ class RecurrentNet(nn.Module):
             return out[:, -1]
         return _last_layer_state(state)
 
-    def _read_padded(self, x, starts, lengths):
+    def _read_padded(self, x, starts, lengths, shifted=None):
         # Shift every sequence to start at step 0; padding then trails, where a
         # forward pass never reads it and packing hides it from the backward one.
+        # ``shifted`` says whether any sequence starts late (None: find out).
         n_timesteps = x.shape[1]
-        shifted = bool(starts.any())
+        if shifted is None:
+            shifted = bool(starts.any())
         if shifted:
             steps = torch.arange(n_timesteps, device=x.device)
             index = (steps + starts[:, None]).clamp_(max=n_timesteps - 1)
@@ -135,7 +137,7 @@ class RecurrentNet(nn.Module):
         else:
             out, _ = self.rnn(x)
             if not self.return_sequences:
-                return out[torch.arange(len(out), device=out.device), lengths - 1]
+                return out[torch.arange(out.shape[0], device=out.device), lengths - 1]
         if shifted:  # back to the input's time steps
             index = (steps - starts[:, None]).clamp_(min=0)
             out = out.gather(1, index[:, :, None].expand(-1, -1, out.shape[2]))

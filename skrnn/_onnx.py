@@ -1,0 +1,122 @@
+"""ONNX export of a fitted estimator's network, its scaling included."""
+
+import copy
+import warnings
+
+import torch
+from torch import nn
+
+# The ONNX LSTM/GRU/RNN operators take the sequence length as data, so one graph
+# serves any batch size and any length. torch's torch.export-based exporter
+# unrolls the recurrence over the example's time steps instead, which fixes the
+# length; its TorchScript-based one (dynamo=False) emits these operators.
+_DYNAMIC_AXES = {"X": {0: "batch", 1: "timesteps"}}
+
+
+class _Exported(nn.Module):
+    """The estimator's prediction as one module: scale, read, head, unscale.
+
+    Padding is found as :func:`~skrnn._validation.validate_sequences` finds it:
+    time steps whose features are all NaN, at either end of a sequence. Where
+    ``predict`` would refuse a sequence (a NaN inside it or in part of a step, or
+    no observed step at all), the graph outputs NaN (and label -1) for it. The
+    head runs in float32: the estimator's CPU head accumulates in float64, but
+    onnxruntime 1.32 crashed on a float64 MatMul of 3D input.
+    """
+
+    def __init__(self, module, y_mean=None, y_scale=None, squeeze=False):
+        super().__init__()
+        self.per_step = module.return_sequences
+        # A bidirectional many-to-one read takes the final states off the
+        # recurrent outputs rather than h_n: torch's exporter fails on the h_n of
+        # a packed single-layer run. The module (a copy) then returns the outputs.
+        self.final_states = module.rnn.bidirectional and not self.per_step
+        module.return_sequences = self.per_step or self.final_states
+        self.module = module
+        self.classifier = y_mean is None
+        self.squeeze = squeeze
+        if not self.classifier:
+            self.register_buffer("y_mean", torch.as_tensor(y_mean, dtype=torch.float64))
+            self.register_buffer(
+                "y_scale", torch.as_tensor(y_scale, dtype=torch.float64)
+            )
+
+    def forward(self, X):
+        module = self.module
+        missing = torch.isnan(X)
+        observed = ~missing.all(dim=-1)  # (batch, timesteps)
+        lengths = observed.sum(dim=1)
+        starts = observed.to(torch.int64).argmax(dim=1)
+        steps = torch.arange(X.shape[1], device=X.device)
+        last = (steps * observed).amax(dim=1)
+        valid = (
+            (lengths > 0)
+            & (last - starts + 1 == lengths)  # no gap inside
+            & ~(missing.any(dim=-1) & observed).any(dim=1)  # no partly NaN step
+        )
+        x = (X - module.x_mean) / module.x_scale
+        h = module._read_padded(x, starts, lengths.clamp(min=1), shifted=True)
+        if self.final_states:
+            # Forward at the last observed step, backward at the first.
+            size = module.rnn.hidden_size
+            rows = torch.arange(X.shape[0], device=X.device)
+            h = torch.cat([h[rows, last, :size], h[rows, starts, size:]], dim=1)
+        out = module.head(h)
+        # Outputs kept: per valid sample, or per observed step of a valid sample.
+        kept = valid[:, None] & observed if self.per_step else valid
+        if self.classifier:
+            label = out.argmax(dim=-1).masked_fill(~kept, -1)
+            proba = torch.softmax(out, dim=-1)
+            return label, proba.masked_fill(~kept[..., None], float("nan"))
+        y = out.double() * self.y_scale + self.y_mean
+        y = y.masked_fill(~kept[..., None], float("nan"))
+        return y[..., 0] if self.squeeze else y
+
+
+def to_onnx(estimator, path, *, opset_version=None):
+    """Export ``estimator``'s network to an ONNX file; see ``BaseRNN.to_onnx``."""
+    try:
+        import onnx  # noqa: F401  (torch's exporter needs it)
+    except ImportError:
+        raise ImportError(
+            "to_onnx needs the onnx package: pip install 'skrnn[export]'."
+        ) from None
+    module = copy.deepcopy(estimator.net_.module_).cpu().eval()
+    if hasattr(estimator, "classes_"):
+        exported = _Exported(module)
+        outputs = ["label", "probabilities"]
+    else:
+        squeeze = estimator._y_ndim == (2 if module.return_sequences else 1)
+        exported = _Exported(module, estimator._y_mean, estimator._y_scale, squeeze)
+        outputs = ["predictions"]
+    n_features = module.x_mean.shape[0]
+    example = torch.zeros(2, 3, n_features)
+    with warnings.catch_warnings():
+        # The TorchScript exporter is deprecated in favour of one that cannot
+        # keep the sequence length dynamic (see _DYNAMIC_AXES).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        # torch's own shape checks in nn.RNN, which the graph does not need.
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        # Said of every recurrent layer; the initial states here take their batch
+        # size from X, and the tests run other batch sizes than the example's.
+        warnings.filterwarnings("ignore", "Exporting a model to ONNX with a batch_size")
+        # About negative indices, and all indices here are >= 0.
+        warnings.filterwarnings("ignore", "Exporting aten::index operator")
+        torch.onnx.export(
+            exported,
+            (example,),
+            str(path),
+            input_names=["X"],
+            output_names=outputs,
+            dynamic_axes={
+                **_DYNAMIC_AXES,
+                **dict.fromkeys(outputs, _output_axes(exported.per_step)),
+            },
+            opset_version=opset_version,
+            dynamo=False,
+        )
+
+
+def _output_axes(return_sequences):
+    return {0: "batch", 1: "timesteps"} if return_sequences else {0: "batch"}
