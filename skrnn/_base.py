@@ -7,6 +7,7 @@ import torch
 from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils.validation import check_is_fitted
 from skorch.helper import predefined_split
+from skorch.utils import to_tensor
 
 from ._module import RecurrentNet
 from ._net import BatchIterator, Net, NonFiniteLossError, SequenceDataset
@@ -311,11 +312,28 @@ class BaseRNN(BaseEstimator):
         return None
 
     def _forward(self, X):
-        """Validated sequences and the raw network outputs for ``X`` (float64)."""
+        """Validated sequences and the raw network outputs for ``X`` (float64).
+
+        The module is called directly, batch by batch, rather than through
+        skorch's ``forward``, whose per-call overhead (~30 us) is a third of the
+        time of predicting one short sequence (``benchmarks/predict_latency.py``).
+        """
         check_is_fitted(self)
         sequences = validate_sequences(self, X, reset=False)
+        dataset = SequenceDataset(sequences)
+        net = self.net_
+        net._set_training(False)
+        outputs = []
         with torch.inference_mode():
-            out = self.net_.forward(SequenceDataset(sequences))
+            for lo in range(0, len(dataset), _PREDICT_BATCH_SIZE):
+                inputs, _ = dataset.batch(slice(lo, lo + _PREDICT_BATCH_SIZE))
+                inputs = to_tensor(inputs, device=net.device)
+                if isinstance(inputs, dict):
+                    out = net.module_(**inputs)
+                else:
+                    out = net.module_(inputs)
+                outputs.append(out.cpu())
+        out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
         return sequences, out.numpy().astype(np.float64)
 
     def _returns_sequences(self):
@@ -339,10 +357,11 @@ class BaseRNN(BaseEstimator):
         """Export the fitted network to an ONNX file, with its scaling.
 
         The graph computes what :meth:`predict` (and, for a classifier,
-        :meth:`predict_proba`) compute, standardisation of ``X`` and, for a
-        regressor, of ``y`` included, so no preprocessing is left to the caller
-        beyond what precedes the estimator (a :class:`SequenceWindower`, say). It
-        needs the ``export`` extra: ``pip install 'skrnn[export]'``.
+        :meth:`predict_proba`) compute once the input is validated: it
+        standardises ``X``, reads NaN time steps at either end of a sequence as
+        padding and, for a regressor, returns targets in their own units. What
+        precedes the estimator (a :class:`SequenceWindower`, say) is not part of
+        it. It needs the ``export`` extra: ``pip install 'skrnn[export]'``.
 
         Parameters
         ----------
@@ -354,11 +373,8 @@ class BaseRNN(BaseEstimator):
         Notes
         -----
         The graph has one input, ``X``: float32 of shape ``(batch, timesteps,
-        n_features)`` with any batch size and any number of time steps (2D
-        univariate input must be reshaped to ``(batch, timesteps, 1)``). The
-        sequences must be dense: NaN padding, which :meth:`predict` reads as
-        missing steps, makes the graph output NaN; group sequences of equal
-        length into batches instead. Its outputs are:
+        n_features)``, for any batch size and any number of time steps (reshape
+        2D univariate input to ``(batch, timesteps, 1)``). Its outputs are:
 
         - regressor: ``predictions``, float64, shaped like :meth:`predict`'s
           result;
@@ -366,9 +382,13 @@ class BaseRNN(BaseEstimator):
           predicted class, and ``probabilities``, float32, shaped like
           :meth:`predict_proba`'s result.
 
+        Where :meth:`predict` would raise an error for a sequence (a NaN inside
+        it or in part of a time step, or no observed step), the graph outputs
+        NaN, and label -1. Per-step outputs at padding steps are NaN (label -1).
+
         The export uses torch's TorchScript-based exporter (``dynamo=False``),
-        because it writes ONNX's recurrent operators, which take the sequence
-        length from the data; torch's newer exporter unrolls the recurrence over
+        which writes ONNX's recurrent operators: they take the sequence length
+        from the data, where torch's newer exporter unrolls the recurrence over
         a fixed number of time steps.
         """
         check_is_fitted(self)

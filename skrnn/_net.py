@@ -86,10 +86,13 @@ class SequenceDataset(torch.utils.data.Dataset):
 def _shared_tensor(array):
     if array is None:
         return None
+    array = np.asarray(array)
+    if array.flags.writeable:
+        return torch.from_numpy(array)
     with warnings.catch_warnings():
         # Read-only inputs (memmaps) are never written to; torch only warns.
         warnings.filterwarnings("ignore", "The given NumPy array is not writable")
-        return torch.from_numpy(np.asarray(array))
+        return torch.from_numpy(array)
 
 
 class BatchIterator:
