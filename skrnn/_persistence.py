@@ -10,10 +10,11 @@ file from an untrusted source cannot execute code. Only the classes in
 """
 
 import hashlib
+import inspect
 import json
 import math
 import os
-import tempfile
+import secrets
 import warnings
 from pathlib import Path
 
@@ -31,7 +32,12 @@ from skorch.history import History
 from ._base import BaseRNN
 from ._estimators import RNNClassifier, RNNRegressor
 from ._module import RecurrentNet
-from ._validation import available_devices, check_params, resolve_device
+from ._validation import (
+    available_devices,
+    check_params,
+    check_positive_int,
+    resolve_device,
+)
 from ._windowing import SequenceWindower
 
 _FORMAT = "skrnn"
@@ -108,10 +114,13 @@ def save(estimator, path):
     text = json.dumps(header, allow_nan=False)
     metadata = {"skrnn": text, "sha256": _digest(text, tensors)}
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(fd)
+    content = safetensors.numpy.save(tensors, metadata=metadata)
+    # Written beside the target and renamed over it once complete. (Python's
+    # open, not safetensors' save_file or mkstemp, which create files private to
+    # their owner.)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        safetensors.numpy.save_file(tensors, tmp, metadata=metadata)
+        tmp.write_bytes(content)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -254,10 +263,10 @@ class _Encoder:
     def value(self, value, key, where):
         if value is None or isinstance(value, bool | str):
             return value
-        if isinstance(value, int | np.integer) and not isinstance(value, np.bool_):
-            return int(value)
         if isinstance(value, np.bool_):
             return bool(value)
+        if isinstance(value, int | np.integer):
+            return int(value)
         if isinstance(value, float | np.floating):
             value = float(value)
             return value if math.isfinite(value) else {"__float__": str(value)}
@@ -317,6 +326,10 @@ class _Decoder:
         if cls is None:
             raise _FormatError(f"it names an unknown class {state['class']!r}")
         estimator = cls.__new__(cls)
+        # Defaults first: a file written before a parameter existed lacks it.
+        for name, param in inspect.signature(cls.__init__).parameters.items():
+            if param.default is not param.empty:
+                setattr(estimator, name, param.default)
         for name, value in _mapping(state["attributes"]).items():
             if isinstance(value, dict) and "__net__" in value:
                 continue
@@ -332,6 +345,8 @@ class _Decoder:
             net = state["attributes"].get("net_")
             if net is not None:
                 self.net(estimator, _mapping(net["__net__"]))
+        elif isinstance(estimator, SequenceWindower):
+            _check(check_positive_int, "window", estimator.window)
         return estimator
 
     def net(self, estimator, state):

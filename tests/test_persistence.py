@@ -292,12 +292,28 @@ def test_what_the_safe_format_cannot_store_is_a_clear_error(model, message, tmp_
     assert not list(tmp_path.iterdir())  # not even a partial file
 
 
+def test_a_parameter_missing_from_an_older_file_takes_its_default(tmp_path):
+    path = tmp_path / "model.safetensors"
+    save(RNNRegressor(hidden_size=3), path)
+    # As if the file predates the parameter.
+    _forge(path, lambda header, tensors: header["estimator"]["attributes"].pop("tol"))
+    loaded = load(path)
+    assert loaded.tol == RNNRegressor().tol
+    assert loaded.hidden_size == 3
+
+
 def test_save_replaces_a_file_atomically(rng, tmp_path):
     path = tmp_path / "model.safetensors"
     path.write_text("an older model")
     save(RNNRegressor(hidden_size=3), path)
     assert load(path).hidden_size == 3
     assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
+    fresh = tmp_path / "fresh.safetensors"
+    fresh.touch()  # permissions as this process creates files
+    mode = fresh.stat().st_mode
+    fresh.unlink()
+    save(RNNRegressor(), fresh)
+    assert fresh.stat().st_mode == mode
 
 
 def _flip(path, position):
