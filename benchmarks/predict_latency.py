@@ -3,7 +3,7 @@
 Run from the repository root (onnxruntime comes with the ``export`` extra)::
 
     python benchmarks/predict_latency.py            # full run, writes the results file
-    python benchmarks/predict_latency.py --quick    # smoke run (~15 s), writes nothing
+    python benchmarks/predict_latency.py --quick    # smoke run (~30 s), writes nothing
 
 A default ``RNNRegressor`` (LSTM, 64 hidden units) is fitted for 2 epochs on
 univariate sequences of 20 and of 100 time steps (the weights do not matter for

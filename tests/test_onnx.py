@@ -1,5 +1,7 @@
 """ONNX export: onnxruntime computes what predict and predict_proba compute."""
 
+import sys
+
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
@@ -122,3 +124,11 @@ def test_graph_gives_nan_where_predict_refuses_the_input(rng, tmp_path):
 def test_export_needs_a_fitted_estimator(tmp_path):
     with pytest.raises(NotFittedError):
         RNNRegressor().to_onnx(tmp_path / "model.onnx")
+
+
+def test_export_without_onnx_says_how_to_install_it(monkeypatch, rng, tmp_path):
+    X = rng.normal(size=(20, 4, 1))
+    reg = RNNRegressor(**FAST).fit(X, X[:, -1, 0])
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(ImportError, match=r"pip install 'skrnn\[export\]'"):
+        reg.to_onnx(tmp_path / "model.onnx")
