@@ -194,7 +194,14 @@ def load(path, *, device=None):
         )
     try:
         return _Decoder(tensors, device).estimator(header["estimator"])
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        RuntimeError,
+        RecursionError,
+    ) as error:
         raise ValueError(f"{path} is not a valid skrnn model file: {error}.") from None
 
 

@@ -399,6 +399,15 @@ def _params(header):
             lambda path: _forge(path, _set("estimator", "attributes", "lr", value=-1)),
             "lr must be",
         ),
+        (
+            lambda path: _forge(
+                path,
+                lambda header, tensors: header["estimator"]["attributes"]["net_"][
+                    "__net__"
+                ].update(device="evil:0"),
+            ),
+            "Expected one of",
+        ),
     ],
 )
 def test_damaged_or_tampered_file_is_a_clear_error(damage, message, rng, tmp_path):
