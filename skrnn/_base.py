@@ -396,9 +396,12 @@ class BaseRNN(BaseEstimator):
 
     def set_params(self, **params):
         """Set parameters; on a fitted estimator, ``device`` also moves the model."""
+        if "device" not in params or not self.__sklearn_is_fitted__():
+            return super().set_params(**params)
+        # Resolved first: an unavailable device changes nothing.
+        device = resolve_device(params["device"])
         super().set_params(**params)
-        if "device" in params and self.__sklearn_is_fitted__():
-            self._move_to(resolve_device(self.device))
+        self._move_to(device)
         return self
 
     def _move_to(self, device):

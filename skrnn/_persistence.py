@@ -369,8 +369,9 @@ class _Decoder:
             device = torch.device("cpu")
             warnings.warn(
                 f"The {type(estimator).__name__} was saved on device {saved}, which "
-                "this machine does not have; it is loaded on the CPU. Use "
-                "set_params(device=...) to move it, and to fit it again here.",
+                "this machine does not have; it is loaded on the CPU. Its device "
+                f"parameter is still {estimator.device!r}: set_params(device=...) "
+                "moves it.",
                 UserWarning,
                 stacklevel=4,
             )

@@ -223,6 +223,8 @@ def test_set_params_device_moves_a_fitted_model(sequences):
     np.testing.assert_array_equal(reg.predict(X), expected)
     with pytest.raises(ValueError, match="device must be"):
         reg.set_params(device="tpu")
+    assert reg.device == "cpu"  # a refused device changes nothing
+    reg.fit(X, y)
 
 
 def test_pickle_round_trip_predicts_identically(sequences):
