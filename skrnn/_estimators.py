@@ -89,7 +89,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         losses often stall for a few epochs on small data before they fall
         again: 10 stopped too early there in ``benchmarks/early_stopping.py``.
     tol : float, default=1e-4
-        Smallest decrease of the (standardised) loss that counts as improvement.
+        Smallest decrease of the (standardised) loss that counts as improvement,
+        an absolute amount as in scikit-learn's MLP. On nearly noise-free data,
+        whose loss falls far below ``tol``, early stopping then stops too soon:
+        set ``tol=0`` there.
     shuffle : bool, default=True
         Whether to shuffle the training sequences every epoch.
     warm_start : bool, default=False
