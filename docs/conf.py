@@ -1,6 +1,18 @@
-"""Sphinx configuration for the skrnn documentation."""
+"""Sphinx configuration for the skrnn documentation.
+
+Build with ``make docs`` (the examples run in full) or ``make docs-fast`` (the
+examples run with ``SKRNN_FAST=1``, as in CI); both treat warnings as errors.
+"""
+
+import sys
+from pathlib import Path
 
 import skrnn
+
+DOCS = Path(__file__).parent
+sys.path.insert(0, str(DOCS))
+
+import benchmark_figures  # noqa: E402
 
 project = "skrnn"
 author = "The skrnn developers"
@@ -9,10 +21,28 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
 autosummary_generate = True
 numpydoc_show_class_members = False
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
 html_theme = "pydata_sphinx_theme"
+html_theme_options = {"github_url": None, "navigation_with_keys": False}
 # Methods inherited from scikit-learn (score) cite scikit-learn's own labels.
 suppress_warnings = ["ref.ref"]
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    # Run every example; demo.py is the README's demo and belongs there too.
+    "filename_pattern": r"/(plot_|demo)",
+    "within_subsection_order": "gallery_order.GalleryOrder",
+    "download_all_examples": False,
+    "abort_on_example_error": True,
+    "doc_module": ("skrnn",),
+    "backreferences_dir": "generated/backreferences",
+    "reference_url": {"skrnn": None},
+}
+
+# The benchmark results as figures, beside their tables (benchmarks.rst).
+benchmark_figures.draw(DOCS / "generated" / "benchmarks")
