@@ -24,12 +24,14 @@ extensions = [
     "sphinx_gallery.gen_gallery",
 ]
 autosummary_generate = True
+templates_path = ["_templates"]
 numpydoc_show_class_members = False
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
 html_theme = "pydata_sphinx_theme"
 html_theme_options = {"github_url": None, "navigation_with_keys": False}
-# Methods inherited from scikit-learn (score) cite scikit-learn's own labels.
-suppress_warnings = ["ref.ref"]
+# Methods inherited from scikit-learn (score, set_fit_request, ...) cite
+# scikit-learn's own labels and glossary terms.
+suppress_warnings = ["ref.ref", "ref.term"]
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
