@@ -110,7 +110,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         estimator moves the model.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation split.
-        With an int, training on CPU is bit-for-bit reproducible. Fitting never
+        With an int, training on CPU is bit-for-bit reproducible for the same
+        number of torch threads (``torch.get_num_threads()``). Fitting never
         changes the global numpy or torch random state; None draws fresh
         entropy from the OS.
     verbose : int, default=0
@@ -418,7 +419,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         estimator moves the model.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation split.
-        With an int, training on CPU is bit-for-bit reproducible. Fitting never
+        With an int, training on CPU is bit-for-bit reproducible for the same
+        number of torch threads (``torch.get_num_threads()``). Fitting never
         changes the global numpy or torch random state; None draws fresh
         entropy from the OS.
     verbose : int, default=0
