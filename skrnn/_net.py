@@ -87,6 +87,8 @@ def _shared_tensor(array):
     if array is None:
         return None
     array = np.asarray(array)
+    if any(stride < 0 for stride in array.strides):
+        array = array.copy()  # a reversed view (X[:, ::-1]): torch cannot share it
     if array.flags.writeable:
         return torch.from_numpy(array)
     with warnings.catch_warnings():

@@ -368,3 +368,14 @@ def test_sequence_tagging_classifier(labelled_sequences):
     assert set(labels[6:].ravel()) <= {"above", "below"}
     assert clf.score(X_padded, tags) > 0.8
     assert clf.predict(X).dtype == tags.dtype  # no padding: plain labels
+
+
+def test_reversed_views_are_read_like_copies(sequences):
+    X, y = sequences
+    reg = RNNRegressor(**FAST).fit(X[::-1], y[::-1])
+    reversed_in_time = X[:, ::-1]
+    np.testing.assert_array_equal(
+        reg.predict(reversed_in_time), reg.predict(reversed_in_time.copy())
+    )
+    copy = RNNRegressor(**FAST).fit(X[::-1].copy(), y[::-1].copy())
+    np.testing.assert_array_equal(copy.predict(X), reg.predict(X))
