@@ -359,7 +359,7 @@ class _Decoder:
     def net(self, estimator, state):
         module_params = _mapping(self.value(state["module_params"]))
         weights = {name: self.tensor(ref) for name, ref in state["module"].items()}
-        _check_architecture(module_params, weights)
+        _check_weights(module_params, weights)
         saved = torch.device(state["device"])
         if self.device is not None:
             device = resolve_device(self.device)
@@ -439,7 +439,7 @@ def _name(item, default):
     return default
 
 
-def _check_architecture(module_params, weights):
+def _check_weights(module_params, weights):
     """Check that the weights fit the module before allocating any memory."""
     try:
         with torch.device("meta"):
@@ -510,7 +510,7 @@ def _digest(text, tensors):
     for key in sorted(tensors):
         array = tensors[key]
         digest.update(f"{key}:{array.dtype.str}:{array.shape}".encode())
-        digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(array.tobytes())  # C order whatever the layout
     return digest.hexdigest()
 
 
