@@ -7,6 +7,8 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ._recurrence import train_recurrence
+
 _CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}
 
 
@@ -103,8 +105,20 @@ class RecurrentNet(nn.Module):
                 h = layer(h)
         return h.float()
 
+    def _recur(self, x):
+        # torch trains GRU and RNN cells on a CPU up to several times slower than
+        # LSTM cells; skrnn's own backward pass does the same math faster, except
+        # for wide GRUs, where both spend their time in the same matrix products
+        # (benchmarks/cell_speed.py).
+        faster = isinstance(self.rnn, nn.RNN) or (
+            isinstance(self.rnn, nn.GRU) and self.rnn.hidden_size <= 64
+        )
+        if faster and torch.is_grad_enabled() and x.device.type == "cpu":
+            return train_recurrence(self.rnn, x)
+        return self.rnn(x)
+
     def _read_dense(self, x):
-        out, state = self.rnn(x)
+        out, state = self._recur(x)
         if self.return_sequences:
             return out
         if not self.rnn.bidirectional:
@@ -135,7 +149,7 @@ class RecurrentNet(nn.Module):
                 out, batch_first=True, total_length=n_timesteps
             )
         else:
-            out, _ = self.rnn(x)
+            out, _ = self._recur(x)
             if not self.return_sequences:
                 return out[torch.arange(out.shape[0], device=out.device), lengths - 1]
         if shifted:  # back to the input's time steps
