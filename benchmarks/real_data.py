@@ -29,7 +29,7 @@ of the test metric:
 2. ``tuned``: ``GridSearchCV`` (``n_jobs=1``, refit on the whole training set)
    over a small grid, on the training data only; the test set is used once,
    by the refitted best model. The grids are the same three axes everywhere,
-   ``hidden_size`` {32, 64} x ``max_epochs`` {50, 200} x ``lr`` {1e-3, 1e-2},
+   ``hidden_size`` {32, 64} x ``max_epochs`` {"auto", 200} x ``lr`` {1e-3, 1e-2},
    plus one axis per kind of task: ``bidirectional`` {False, True} for the
    classifiers (``StratifiedKFold(5, shuffle=True, random_state=seed)``,
    accuracy), ``early_stopping`` {False, True} for Covid3Month (``KFold(5,
@@ -58,6 +58,12 @@ the majority class, the training-mean prediction of Covid3Month (published
 forecasts ``z = 0`` ("the same growth as a year before") and ``z`` = its
 training mean of the Airline transform. They check that data and metric
 match the published setup.
+
+The default rows are not blind: ``max_epochs="auto"`` (50 epochs, or at least
+500 gradient steps) became the default after an earlier run of this script
+found 50 epochs undertrained on BasicMotions (40 training recordings, 2 steps
+per epoch); ``benchmarks/defaults.py`` (stage 4) checked it on its nine
+synthetic tasks. The report says so.
 
 Targets (met when the mean over seeds reaches them): default ItalyPowerDemand
 >= 0.96, BasicMotions >= 0.975, Covid3Month RMSE <= 0.043, Airline MAPE <=
@@ -114,7 +120,11 @@ from skrnn import RNNClassifier, RNNRegressor, SequenceWindower, recursive_forec
 
 RESULTS = Path(__file__).parent / "results" / "real_data.md"
 SEEDS = (0, 1, 2, 3, 4)
-CORE_GRID = {"hidden_size": [32, 64], "max_epochs": [50, 200], "lr": [1e-3, 1e-2]}
+CORE_GRID = {
+    "hidden_size": [32, 64],
+    "max_epochs": ["auto", 200],
+    "lr": [1e-3, 1e-2],
+}
 AIRLINE_WINDOW = 12  # the default row's window: one seasonal period
 AIRLINE_TRAIN, AIRLINE_HORIZON = 108, 36
 
@@ -485,6 +495,11 @@ def report(rows, cases, seeds, elapsed, loads, args):
         "GridSearchCV on the training set (grids and choices below); the test set "
         "is scored once per seed. A target is met when the mean over seeds "
         "reaches it. The protocol is in the docstring of the script.",
+        '- not blind: the default `max_epochs="auto"` (50 epochs, or at least '
+        "500 gradient steps) was introduced after an earlier run of this script "
+        "found the 50-epoch default undertrained on BasicMotions (0.685 ± 0.166); "
+        "`benchmarks/defaults.py` (stage 4) checked that it costs nothing on its "
+        "nine synthetic tasks.",
         "",
         "## Results",
         "",

@@ -14,6 +14,7 @@ from ._onnx import to_onnx
 from ._training import (
     RESERVED_CALLBACKS,
     check_callbacks,
+    epochs_per_fit,
     training_callbacks,
     validation_rows,
 )
@@ -65,7 +66,7 @@ class BaseRNN(BaseEstimator):
         nonlinearity="tanh",
         head_layers=(),
         return_sequences=False,
-        max_epochs=50,
+        max_epochs="auto",
         batch_size=32,
         lr=1e-2,
         lr_schedule="constant",
@@ -179,12 +180,16 @@ class BaseRNN(BaseEstimator):
             train_rows = np.setdiff1d(np.arange(len(dataset)), valid_rows)
             net.train_split = predefined_split(dataset.take(valid_rows))
             dataset = dataset.take(train_rows)
+        epochs = 1 if incremental else epochs_per_fit(self, len(dataset))
         net.callbacks = training_callbacks(
-            self, validating=valid_rows is not None, incremental=incremental
+            self,
+            epochs=epochs,
+            validating=valid_rows is not None,
+            incremental=incremental,
         )
         net.initialize_callbacks()
         try:
-            net.partial_fit(dataset, None, epochs=1 if incremental else None)
+            net.partial_fit(dataset, None, epochs=epochs)
         except NonFiniteLossError:
             # Its weights are NaN: leave the estimator unfitted, not broken.
             del self.net_
@@ -242,7 +247,6 @@ class BaseRNN(BaseEstimator):
             optimizer=_OPTIMIZERS[optimizer],
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
-            max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             train_split=None,
             iterator_train=BatchIterator,
@@ -266,11 +270,7 @@ class BaseRNN(BaseEstimator):
 
     def _update_net(self, device):
         """Carry changed training parameters over to the net that is continued."""
-        self.net_.set_params(
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            verbose=int(self.verbose >= 2),
-        )
+        self.net_.set_params(batch_size=self.batch_size, verbose=int(self.verbose >= 2))
         # Plain attributes: skorch's set_params would rebuild the network for them.
         self.net_.lr = self.lr
         self.net_.iterator_train__shuffle = self.shuffle

@@ -48,9 +48,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         shape ``(n_samples, n_timesteps)`` or ``(n_samples, n_timesteps,
         n_outputs)``, or is a list of per-sequence targets; padding steps are
         left out of the loss and predicted as NaN.
-    max_epochs : int, default=50
+    max_epochs : int or "auto", default="auto"
         Number of passes over the training data; with ``early_stopping``, the
-        most that are made.
+        most that are made. "auto" makes 50, or more on small training sets:
+        enough for 500 gradient steps, e.g. 250 epochs for 40 sequences at
+        ``batch_size=32``. 50 epochs suit the hundreds of sequences of
+        ``benchmarks/defaults.py``, but a few dozen sequences make only one or
+        two steps per epoch and stay undertrained (``benchmarks/real_data.py``).
     batch_size : int, default=32
         Number of sequences per gradient step.
     lr : float, default=1e-2
@@ -354,9 +358,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         shape ``(n_samples, n_timesteps)`` or is a list of per-sequence label
         arrays; padding steps are left out of the loss, predicted as None by
         :meth:`predict` and as NaN by :meth:`predict_proba`.
-    max_epochs : int, default=50
+    max_epochs : int or "auto", default="auto"
         Number of passes over the training data; with ``early_stopping``, the
-        most that are made.
+        most that are made. "auto" makes 50, or more on small training sets:
+        enough for 500 gradient steps, e.g. 250 epochs for 40 sequences at
+        ``batch_size=32``. 50 epochs suit the hundreds of sequences of
+        ``benchmarks/defaults.py``, but a few dozen sequences make only one or
+        two steps per epoch and stay undertrained (``benchmarks/real_data.py``).
     batch_size : int, default=32
         Number of sequences per gradient step.
     lr : float, default=1e-2
@@ -489,7 +497,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         nonlinearity="tanh",
         head_layers=(),
         return_sequences=False,
-        max_epochs=50,
+        max_epochs="auto",
         batch_size=32,
         lr=1e-2,
         lr_schedule="constant",

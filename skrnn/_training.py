@@ -16,6 +16,10 @@ RESERVED_CALLBACKS = ("clip", "lr_schedule", "progress", "early_stopping")
 
 # ReduceLROnPlateau divides the learning rate by this.
 _PLATEAU_FACTOR = 0.2
+# max_epochs="auto": 50 epochs, but at least 500 gradient steps on small data sets,
+# where 50 epochs undertrain (benchmarks/defaults.py, stage 4).
+_AUTO_EPOCHS = 50
+_AUTO_STEPS = 500
 
 
 def check_callbacks(callbacks):
@@ -68,7 +72,19 @@ def validation_rows(split, fraction, n_samples, labels, seed):
     return np.sort(rows)
 
 
-def training_callbacks(estimator, *, validating, incremental):
+def epochs_per_fit(estimator, n_train):
+    """The epochs one ``fit`` makes on ``n_train`` training sequences.
+
+    ``max_epochs="auto"`` makes ``_AUTO_EPOCHS``, or enough for ``_AUTO_STEPS``
+    gradient steps where the training set is too small for that.
+    """
+    if isinstance(estimator.max_epochs, str):  # "auto", checked by check_params
+        steps_per_epoch = -(-n_train // estimator.batch_size)
+        return max(_AUTO_EPOCHS, -(-_AUTO_STEPS // steps_per_epoch))
+    return estimator.max_epochs
+
+
+def training_callbacks(estimator, *, epochs, validating, incremental):
     """The skorch callbacks for one call of ``fit`` or ``partial_fit``.
 
     User callbacks come before the early stopping callback, so that they still
@@ -76,11 +92,10 @@ def training_callbacks(estimator, *, validating, incremental):
     """
     callbacks = [("clip", GradientNormClipping(estimator.clip_grad_norm))]
     if estimator.lr_schedule != "constant" and not incremental:
-        callbacks.append(("lr_schedule", _schedule(estimator, validating)))
+        callbacks.append(("lr_schedule", _schedule(estimator, epochs, validating)))
     # Copies, so that fitting leaves the parameter as the user set it.
     callbacks += copy.deepcopy(list(estimator.callbacks or []))
     if estimator.verbose == 1:
-        epochs = 1 if incremental else estimator.max_epochs
         callbacks.append(("progress", EpochProgress(epochs, type(estimator).__name__)))
     if validating:
         stopping = EarlyStopping(
@@ -94,10 +109,10 @@ def training_callbacks(estimator, *, validating, incremental):
     return callbacks
 
 
-def _schedule(estimator, validating):
+def _schedule(estimator, epochs, validating):
     if estimator.lr_schedule == "cosine":
         # last_epoch=-1: every fit runs its own schedule from the current lr.
-        return LRScheduler(CosineAnnealingLR, T_max=estimator.max_epochs, last_epoch=-1)
+        return LRScheduler(CosineAnnealingLR, T_max=epochs, last_epoch=-1)
     return LRScheduler(
         ReduceLROnPlateau,
         monitor="valid_loss" if validating else "train_loss",

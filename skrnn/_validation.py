@@ -383,14 +383,16 @@ def check_params(estimator):
         value = getattr(estimator, name)
         if not isinstance(value, str) or value not in choices:
             raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}.")
-    for name in (
-        "hidden_size",
-        "num_layers",
-        "max_epochs",
-        "batch_size",
-        "n_iter_no_change",
-    ):
+    for name in ("hidden_size", "num_layers", "batch_size", "n_iter_no_change"):
         check_positive_int(name, getattr(estimator, name))
+    if not (isinstance(estimator.max_epochs, str) and estimator.max_epochs == "auto"):
+        try:
+            check_positive_int("max_epochs", estimator.max_epochs)
+        except ValueError:
+            raise ValueError(
+                "max_epochs must be 'auto' or an integer >= 1, got "
+                f"{estimator.max_epochs!r}."
+            ) from None
     _check_number(estimator, "verbose", Integral, "an integer >= 0", lambda v: v >= 0)
     _check_number(estimator, "lr", Real, "a float > 0", lambda v: v > 0)
     _check_number(estimator, "weight_decay", Real, "a float >= 0", lambda v: v >= 0)

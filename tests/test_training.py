@@ -12,6 +12,7 @@ from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
 from skrnn import RNNClassifier, RNNRegressor, SequenceWindower
+from skrnn._training import epochs_per_fit
 
 FAST = {"max_epochs": 3, "hidden_size": 8, "random_state": 0}
 # Early stopping that never stops within FAST's epochs.
@@ -174,6 +175,31 @@ def test_cosine_schedule_anneals_and_restarts_with_each_fit(sequences):
     np.testing.assert_allclose(_lr_per_epoch(reg), expected)
     reg.fit(*sequences)  # a continued fit runs its schedule from lr again
     np.testing.assert_allclose(_lr_per_epoch(reg)[4:], expected)
+
+
+@pytest.mark.parametrize(
+    ("n_train", "batch_size", "expected"),
+    [(40, 32, 250), (67, 32, 167), (500, 32, 50), (20_000, 32, 50), (40, 8, 100)],
+)
+def test_auto_epochs_make_50_or_at_least_500_gradient_steps(
+    n_train, batch_size, expected
+):
+    reg = RNNRegressor(batch_size=batch_size)
+    assert epochs_per_fit(reg, n_train) == expected
+    assert epochs_per_fit(reg.set_params(max_epochs=7), n_train) == 7
+
+
+def test_auto_epochs_count_the_training_sequences_of_the_fit(sequences):
+    # 48 sequences at batch_size=16: 3 steps per epoch, so 167 epochs for 500 steps;
+    # the cosine schedule anneals over those epochs.
+    reg = RNNRegressor(hidden_size=2, batch_size=16, lr_schedule="cosine")
+    reg.fit(*sequences)
+    assert reg.n_epochs_ == 167
+    np.testing.assert_allclose(
+        _lr_per_epoch(reg)[-1], 1e-2 * (1 + np.cos(np.pi * 166 / 167)) / 2
+    )
+    reg.set_params(warm_start=True).partial_fit(*sequences)  # one epoch, as always
+    assert reg.n_epochs_ == 168
 
 
 def test_integer_sample_weight_equals_repeating_samples(sequences, rng):
