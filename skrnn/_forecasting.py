@@ -25,7 +25,9 @@ def direct_forecast(estimator, history, *, window=None):
     estimator : fitted regressor
         Either a regressor that takes windows ``(n, window, n_features)`` (such as
         :class:`RNNRegressor`), or a Pipeline whose first step is a
-        :class:`SequenceWindower`, which takes rows.
+        :class:`SequenceWindower`, which takes rows; or a fitted
+        :class:`~sklearn.model_selection.GridSearchCV` (or another search with a
+        ``best_estimator_``) of either, which forecasts with its best estimator.
     history : array-like, Series or DataFrame of shape (n_rows,) or (n_rows, n_features)
         The observed series, oldest first, with the columns used in fitting.
     window : int, default=None
@@ -48,6 +50,7 @@ def direct_forecast(estimator, history, *, window=None):
     >>> direct_forecast(reg, series, window=20).shape
     (3,)
     """
+    estimator = _best(estimator)
     window, frame, index = _prepare(estimator, history, window)
     forecast = np.asarray(_predict_last(estimator, frame, window), dtype=float).ravel()
     return _as_output(forecast, index, _series_name(history))
@@ -71,7 +74,9 @@ def recursive_forecast(
         predicts the next value of the target (such as :class:`RNNRegressor`
         fitted on :func:`make_windows` with ``horizon=1``), or a Pipeline whose
         first step is a :class:`SequenceWindower`, which takes rows and predicts
-        the next target value for each row.
+        the next target value for each row; or a fitted
+        :class:`~sklearn.model_selection.GridSearchCV` (or another search with a
+        ``best_estimator_``) of either, which forecasts with its best estimator.
     history : array-like, Series or DataFrame of shape (n_rows,) or (n_rows, n_features)
         The observed series, oldest first, with the columns used in fitting.
     steps : int
@@ -104,6 +109,7 @@ def recursive_forecast(
     (5,)
     """
     check_positive_int("steps", steps)
+    estimator = _best(estimator)
     window, frame, index = _prepare(estimator, history, window)
     column = _target_position(target, frame)
     exog = _future_exogenous(future, frame, column, steps)
@@ -125,6 +131,11 @@ def recursive_forecast(
         )
     name = frame.columns[column] if isinstance(history, pd.DataFrame) else None
     return _as_output(forecast, index, _series_name(history) or name)
+
+
+def _best(estimator):
+    """A fitted search's refitted best estimator, any other estimator itself."""
+    return getattr(estimator, "best_estimator_", estimator)
 
 
 def _prepare(estimator, history, window):

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 
 from skrnn import (
@@ -82,6 +83,23 @@ def test_recursive_forecast_with_windower_pipeline():
     assert forecast.index[0] == pd.Timestamp("2004-01-01")
     windows = frame.to_numpy()[np.newaxis, -6:]
     assert forecast.iloc[0] == pytest.approx(pipe[-1].predict(windows)[0])
+
+
+def test_forecasts_from_a_fitted_search_use_its_best_pipeline():
+    # The window comes from the best pipeline's SequenceWindower.
+    series = _monthly()
+    frame = series.to_frame()
+    pipe = Pipeline(
+        [("win", SequenceWindower(window=6)), ("rnn", RNNRegressor(**FAST))]
+    )
+    search = GridSearchCV(pipe, {"win__window": [3, 6]}, cv=TimeSeriesSplit(2))
+    search.fit(frame.iloc[:-1], series.shift(-1).iloc[:-1])
+    forecast = recursive_forecast(search, frame, steps=3)
+    expected = recursive_forecast(search.best_estimator_, frame, steps=3)
+    pd.testing.assert_series_equal(forecast, expected)
+    unfitted = GridSearchCV(pipe, {"win__window": [3, 6]})
+    with pytest.raises(ValueError, match="window is required"):
+        recursive_forecast(unfitted, frame, steps=3)
 
 
 def test_direct_forecast_predicts_the_horizon_at_once():
