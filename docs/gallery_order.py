@@ -13,6 +13,7 @@ ORDER = [
     "plot_italy_power_classification.py",
     "plot_save_and_deploy.py",
     "plot_device_selection.py",
+    "plot_scaling_out.py",
 ]
 
 
