@@ -24,7 +24,7 @@ def train_recurrence(rnn, x):
 
     Layer by layer and direction by direction, each through :class:`_GRULayer`
     or :class:`_RNNLayer` on time-major input; between layers the module's
-    dropout, as ``nn.GRU`` applies it in training.
+    dropout, in training mode, as ``nn.GRU`` applies it.
     """
     layer = _GRULayer if rnn.mode == "GRU" else _RNNLayer
     relu = rnn.mode == "RNN_RELU"
@@ -45,7 +45,7 @@ def train_recurrence(rnn, x):
             finals.append(h_n)
         seq = torch.cat(outputs, dim=2) if len(outputs) > 1 else outputs[0]
         if rnn.dropout > 0 and index < rnn.num_layers - 1:
-            seq = F.dropout(seq, rnn.dropout, training=True)
+            seq = F.dropout(seq, rnn.dropout, training=rnn.training)
     return seq.transpose(0, 1), torch.stack(finals)
 
 

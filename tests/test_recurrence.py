@@ -122,6 +122,8 @@ def test_dropout_between_layers_in_training_only():
     first, _ = train_recurrence(rnn, x)
     second, _ = train_recurrence(rnn, x)
     assert not torch.equal(first, second)  # two different dropout masks
+    rnn.eval()  # gradients in evaluation mode: no dropout, as in nn.GRU
+    torch.testing.assert_close(train_recurrence(rnn, x)[0], rnn(x)[0])
 
 
 @pytest.mark.parametrize("cell", ["gru", "rnn"])
