@@ -53,13 +53,13 @@ import joblib
 import numpy as np
 import sklearn
 import torch
+from _results import publish
 from dask.sizeof import sizeof
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 
 from skrnn import RNNRegressor, SequenceWindower, make_windows
 
-RESULTS = Path(__file__).parent / "results" / "dask_transfer.md"
 N_FEATURES = 8
 MB = 1e6
 
@@ -305,10 +305,7 @@ def main(argv=None):
             "fit on the worker that held them: the search lost its parallelism too."
         )
     text = "\n".join(lines) + "\n"
-    print(text)
-    if not args.quick:
-        RESULTS.write_text(text)
-        print(f"written to {RESULTS}", file=sys.stderr)
+    publish("dask_transfer", text, args.quick)
 
 
 if __name__ == "__main__":

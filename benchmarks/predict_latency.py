@@ -32,7 +32,6 @@ import argparse
 import datetime
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -45,10 +44,10 @@ torch.set_num_threads(1)
 import onnxruntime  # noqa: E402
 import sklearn  # noqa: E402
 import skorch  # noqa: E402
+from _results import publish  # noqa: E402
 
 from skrnn import RNNRegressor  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results" / "predict_latency.md"
 N_BATCH = 10_000
 CHUNK = 1024
 TARGETS = {"one sequence": 2.0, f"{N_BATCH:,} sequences": 1.1}
@@ -176,10 +175,7 @@ def main(argv=None):
         for n_timesteps in (20, 100):
             rows += measure(n_timesteps, rounds, single_calls, Path(workdir))
     text = report(rows, rounds, single_calls)
-    print(text)
-    if not args.quick:
-        RESULTS.write_text(text)
-        print(f"written to {RESULTS}", file=sys.stderr)
+    publish("predict_latency", text, args.quick)
 
 
 if __name__ == "__main__":

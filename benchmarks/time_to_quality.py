@@ -54,9 +54,7 @@ import datetime
 import os
 import platform
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -65,6 +63,7 @@ torch.set_num_threads(1)
 
 import sklearn  # noqa: E402
 import skorch  # noqa: E402
+from _results import publish  # noqa: E402
 from skorch.callbacks import Callback  # noqa: E402
 from torch import nn  # noqa: E402
 
@@ -79,7 +78,6 @@ RECIPE_EPOCHS = 20
 RECIPE_BATCH_SIZE = 32
 RECIPE_LR = 1e-3
 QUICK_EPOCHS = 2
-RESULTS = Path(__file__).parent / "results" / "time_to_quality.md"
 COMMAND = "OMP_NUM_THREADS=1 python benchmarks/time_to_quality.py"
 RECIPE = "course recipe"
 SKRNN = "RNNRegressor defaults"
@@ -466,9 +464,7 @@ Fit times per seed (s):
 
 Verdict: {verdict}
 """
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text)
-    print(f"\nwrote {RESULTS}", file=sys.stderr)
+    publish("time_to_quality", text)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ Variants, side by side:
 
 Run ``python benchmarks/windower_memory.py`` (about a minute per variant on
 2 cores); ``--quick`` uses 20,000 rows. Results go to
-``benchmarks/results/windower_memory.md``.
+the ``windower_memory`` section of ``benchmarks/results/speed.md``.
 """
 
 import argparse
@@ -26,7 +26,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results" / "windower_memory.md"
+from _results import publish
+
 N_FEATURES, WINDOW, BATCH_SIZE = 8, 128, 256
 
 
@@ -88,9 +89,7 @@ def main():
     table = "\n".join(
         f"| {variant} | {rise:.0f} | {base:.0f} |" for variant, rise, base in rows
     )
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(
-        f"""# Windower memory: peak resident memory while fitting
+    report = f"""# Windower memory: peak resident memory while fitting
 
 Command: `python benchmarks/windower_memory.py{" --quick" if args.quick else ""}`
 ({datetime.date.today()}). {n_rows:,} rows x {N_FEATURES} float32 features, window
@@ -103,7 +102,7 @@ materialised window array would hold {materialised_mb:.0f} MB.
 
 Target for `pipeline`: below 300 MB.
 """
-    )
+    publish("windower_memory", report, args.quick)
 
 
 if __name__ == "__main__":

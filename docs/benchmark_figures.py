@@ -6,6 +6,7 @@ at the start of every build.
 """
 
 import re
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -13,13 +14,22 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-RESULTS = Path(__file__).parents[1] / "benchmarks" / "results"
+BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+import _results  # noqa: E402  (benchmarks/_results.py: where results are written)
+
+
+def _text(name):
+    """Section ``name`` of ``results/speed.md``, or ``results/<name>.md``."""
+    if name in _results.SPEED_SECTIONS:
+        return _results.sections()[name]
+    return (_results.RESULTS / f"{name}.md").read_text()
 
 
 def tables(name):
-    """Every Markdown table of ``results/<name>.md``, as lists of row dicts."""
+    """Every Markdown table of a results section or file, as lists of row dicts."""
     found, current = [], None
-    for line in (RESULTS / f"{name}.md").read_text().splitlines():
+    for line in _text(name).splitlines():
         if not line.startswith("|"):
             current = None
             continue
@@ -37,7 +47,7 @@ def table_with(name, column):
     for rows in tables(name):
         if rows and column in rows[0]:
             return rows
-    raise ValueError(f"no table with a {column!r} column in {name}.md")
+    raise ValueError(f"no table with a {column!r} column in the {name} results")
 
 
 def number(cell):
@@ -58,16 +68,45 @@ def _bars(ax, labels, values, highlight, xlabel, target=None):
     ax.set_xlim(0, max([*values, target or 0]) * 1.15)
 
 
-def fit_overhead(ax):
-    rows = table_with("fit_overhead", "min / hand")
-    _bars(
-        ax,
-        [row["method"] for row in rows],
-        [number(row["min / hand"]) for row in rows],
-        "RNNRegressor",
-        "fit time / hand-written loop (lower is better)",
-        target=1.05,
+def _grouped(ax, labels, series, xlabel, reference):
+    """Horizontal bars, one group per label, one bar per series."""
+    height = 0.8 / len(series)
+    for i, (name, values) in enumerate(series.items()):
+        ys = [y + (i - (len(series) - 1) / 2) * height for y in range(len(labels))]
+        ax.barh(ys, values, height=height, label=name, color=f"C{i}")
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(reference, color="k", lw=0.8)
+    ax.set_xlabel(xlabel)
+    ax.legend(fontsize=8, loc="lower right")
+
+
+def fit_overhead(axes):
+    rows = table_with("fit_overhead", "RNNRegressor / hand")
+    labels = [f"{r['cell']} {r['hidden']} units, {r['steps']} steps" for r in rows]
+    _grouped(
+        axes[0],
+        labels,
+        {
+            "skorch default": [number(r["skorch default / hand"]) for r in rows],
+            "RNNRegressor": [number(r["RNNRegressor / hand"]) for r in rows],
+        },
+        "fit time / hand loop over torch's module",
+        reference=1.0,
     )
+    _grouped(
+        axes[1],
+        labels,
+        {
+            "hand loop (torch's modules)": [
+                number(r["hand loop / LSTM's"]) for r in rows
+            ],
+            "RNNRegressor": [number(r["RNNRegressor / LSTM's"]) for r in rows],
+        },
+        "fit time / the same method's LSTM",
+        reference=1.0,
+    )
+    axes[1].set_yticks([])
 
 
 def predict_latency(axes):
@@ -129,18 +168,18 @@ def draw(outdir):
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     figures = {
-        "fit_overhead": (1, (7, 2.2), fit_overhead),
-        "predict_latency": (4, (12, 4.5), predict_latency),
+        "fit_overhead": ((1, 2), (11, 5), fit_overhead),
+        "predict_latency": ((2, 2), (12, 4.5), predict_latency),
         "windower_memory": (1, (6, 1.8), windower_memory),
         "defaults": (1, (9, 4.5), defaults),
         "early_stopping": (1, (9, 3.5), early_stopping),
     }
-    for name, (n_axes, size, plot) in figures.items():
-        if n_axes == 1:
+    for name, (grid, size, plot) in figures.items():
+        if grid == 1:
             fig, ax = plt.subplots(figsize=size, layout="constrained")
             plot(ax)
         else:
-            fig, axes = plt.subplots(2, 2, figsize=size, layout="constrained")
+            fig, axes = plt.subplots(*grid, figsize=size, layout="constrained")
             plot(axes.ravel())
         fig.savefig(outdir / f"{name}.png", dpi=100)
         plt.close(fig)
