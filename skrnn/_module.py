@@ -109,7 +109,7 @@ class RecurrentNet(nn.Module):
         # torch trains GRU and RNN cells on a CPU up to several times slower than
         # LSTM cells; skrnn's own backward pass does the same math faster, except
         # for wide GRUs, where both spend their time in the same matrix products
-        # (benchmarks/cell_speed.py).
+        # (benchmarks/fit_overhead.py).
         faster = isinstance(self.rnn, nn.RNN) or (
             isinstance(self.rnn, nn.GRU) and self.rnn.hidden_size <= 64
         )
