@@ -4,6 +4,8 @@ Build with ``make docs`` (the examples run in full) or ``make docs-fast`` (the
 examples run with ``SKRNN_FAST=1``, as in CI); both treat warnings as errors.
 """
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -11,6 +13,16 @@ import skrnn
 
 DOCS = Path(__file__).parent
 sys.path.insert(0, str(DOCS))
+
+# sphinx-gallery runs an example again only when its source changes, so a full
+# build after a fast one (or the reverse) would show the other mode's outputs:
+# start the gallery over when the mode changes.
+_MODE = "fast" if os.environ.get("SKRNN_FAST") == "1" else "full"
+_STAMP = DOCS / "auto_examples" / ".skrnn_mode"
+if _STAMP.parent.exists() and (not _STAMP.exists() or _STAMP.read_text() != _MODE):
+    shutil.rmtree(_STAMP.parent)
+_STAMP.parent.mkdir(exist_ok=True)
+_STAMP.write_text(_MODE)
 
 import benchmark_figures  # noqa: E402
 
