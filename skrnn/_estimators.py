@@ -25,8 +25,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     ----------
     cell : {"lstm", "gru", "rnn"}, default="lstm"
         Recurrent cell: :class:`torch.nn.LSTM`, :class:`torch.nn.GRU` or
-        :class:`torch.nn.RNN`. On CPU the LSTM trains several times faster than the
-        other two, because only it has a fused kernel.
+        :class:`torch.nn.RNN`. On CPU the LSTM trains fastest, because only it has
+        a fused kernel; GRUs of up to 64 units and RNNs train through skrnn's own
+        backward pass there, 1.1 to 1.7 times faster than through torch's.
     hidden_size : int, default=64
         Number of features of the hidden state.
     num_layers : int, default=1
@@ -335,8 +336,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     ----------
     cell : {"lstm", "gru", "rnn"}, default="lstm"
         Recurrent cell: :class:`torch.nn.LSTM`, :class:`torch.nn.GRU` or
-        :class:`torch.nn.RNN`. On CPU the LSTM trains several times faster than the
-        other two, because only it has a fused kernel.
+        :class:`torch.nn.RNN`. On CPU the LSTM trains fastest, because only it has
+        a fused kernel; GRUs of up to 64 units and RNNs train through skrnn's own
+        backward pass there, 1.1 to 1.7 times faster than through torch's.
     hidden_size : int, default=64
         Number of features of the hidden state.
     num_layers : int, default=1
