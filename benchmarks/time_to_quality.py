@@ -25,7 +25,8 @@ Two methods are fitted on the same windows, once per seed 0..4:
     notes' choice for another task). Seeded by ``torch.manual_seed(seed)``.
 (b) ``RNNRegressor defaults``: ``RNNRegressor(random_state=seed)``, every other
     parameter at its default (LSTM of 64 units, linear head, Adam at lr 1e-2,
-    batches of 32, 50 epochs, gradient norm clipped at 1, inputs and targets
+    batches of 32, ``max_epochs="auto"``: 50 epochs on these 760 windows,
+    gradient norm clipped at 1, inputs and targets
     standardised inside the estimator).
 
 Timing: torch runs on one thread (``torch.set_num_threads(1)``, set below before
