@@ -386,13 +386,13 @@ def check_params(estimator):
     for name in ("hidden_size", "num_layers", "batch_size", "n_iter_no_change"):
         check_positive_int(name, getattr(estimator, name))
     if not (isinstance(estimator.max_epochs, str) and estimator.max_epochs == "auto"):
-        try:
-            check_positive_int("max_epochs", estimator.max_epochs)
-        except ValueError:
-            raise ValueError(
-                "max_epochs must be 'auto' or an integer >= 1, got "
-                f"{estimator.max_epochs!r}."
-            ) from None
+        _check_number(
+            estimator,
+            "max_epochs",
+            Integral,
+            "'auto' or an integer >= 1",
+            lambda v: v >= 1,
+        )
     _check_number(estimator, "verbose", Integral, "an integer >= 0", lambda v: v >= 0)
     _check_number(estimator, "lr", Real, "a float > 0", lambda v: v > 0)
     _check_number(estimator, "weight_decay", Real, "a float >= 0", lambda v: v >= 0)
