@@ -115,6 +115,11 @@ class Task:
                 y_eval
             )
 
+    def estimator(self, **params):
+        """An unfitted RNNRegressor or RNNClassifier for this task, with ``FIXED``."""
+        est_class = RNNRegressor if self.kind == "reg" else RNNClassifier
+        return est_class(**FIXED, **params)
+
     def score(self, estimator):
         if self.on_train:
             return estimator.score(self.X_train, self.y_train)
@@ -322,10 +327,7 @@ class Study:
             if done is None:
                 done = {}
                 for seed in self.seeds:
-                    est_class = RNNRegressor if task.kind == "reg" else RNNClassifier
-                    est = est_class(
-                        **FIXED, max_epochs=epochs, random_state=seed, **config
-                    )
+                    est = task.estimator(max_epochs=epochs, random_state=seed, **config)
                     start = time.perf_counter()
                     est.fit(task.X_train, task.y_train)
                     done[seed] = (task.score(est), time.perf_counter() - start)
@@ -339,9 +341,7 @@ class Study:
             for seed in self.seeds:
                 model_key = (key(config), task.name, seed)
                 if model_key not in self._models:
-                    est_class = RNNRegressor if task.kind == "reg" else RNNClassifier
-                    est = est_class(
-                        **FIXED,
+                    est = task.estimator(
                         max_epochs=self.chunk,
                         warm_start=True,
                         random_state=seed,
