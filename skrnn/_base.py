@@ -1,39 +1,54 @@
-"""The machinery RNNRegressor and RNNClassifier share: fit, continue, predict."""
+"""The machinery RNNRegressor and RNNClassifier share: fit, continue, predict.
+
+The scikit-learn side only: parameters are checked against the table in
+``_parameter_constraints`` (``_params.py``), inputs converted by
+``_validation.py``, scaled by ``_scaling.py``, and the network built, trained
+and queried through the skorch boundary, ``_net.py``.
+"""
 
 from contextlib import contextmanager
+from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, is_regressor
+from sklearn.base import BaseEstimator, is_classifier, is_regressor
 from sklearn.utils.validation import check_is_fitted
-from skorch.helper import predefined_split
 
-from ._module import RecurrentNet
-from ._net import BatchIterator, Net, NonFiniteLossError, SequenceDataset
-from ._onnx import to_onnx
+from . import _net
+from ._onnx import export_onnx
+from ._params import (
+    BOOLEAN,
+    NONE,
+    RANDOM_STATE,
+    Constraint,
+    check_head_layers,
+    check_nonlinearity,
+    check_stratified_split,
+    either,
+    integer,
+    literal,
+    options,
+    real,
+    validate_params,
+)
+from ._scaling import feature_moments
 from ._training import (
+    CALLBACKS,
     RESERVED_CALLBACKS,
-    check_callbacks,
+    best_epoch,
+    check_callback_names,
     epochs_per_fit,
     training_callbacks,
     validation_rows,
 )
 from ._validation import (
-    check_params,
+    InputLayout,
     check_sample_weight,
     check_targets_length,
-    feature_moments,
     per_step_targets,
     resolve_device,
     validate_sequences,
 )
-
-_OPTIMIZERS = {
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "rmsprop": torch.optim.RMSprop,
-    "sgd": torch.optim.SGD,
-}
 
 # Parameters fixed once the network exists; warm_start cannot change them.
 _ARCHITECTURE = (
@@ -46,14 +61,52 @@ _ARCHITECTURE = (
     "head_layers",
     "return_sequences",
     "optimizer",
+    "cpu_backward",
 )
-
-# Batches at prediction time: large enough to amortise per-batch overhead.
-_PREDICT_BATCH_SIZE = 1024
 
 
 class BaseRNN(BaseEstimator):
     """Shared fit/predict machinery; subclasses define the target and the loss."""
+
+    _parameter_constraints: ClassVar[dict] = {
+        "cell": options("gru", "lstm", "rnn"),
+        "hidden_size": integer(1),
+        "num_layers": integer(1),
+        "bidirectional": BOOLEAN,
+        "dropout": real("in [0, 1)", lambda v: 0 <= v < 1),
+        "nonlinearity": options("relu", "tanh"),
+        "head_layers": Constraint(
+            "a tuple of layer widths, e.g. (8,) or () for none",
+            lambda v: isinstance(v, (tuple, list)),
+        ),
+        "return_sequences": BOOLEAN,
+        "max_epochs": either(literal("auto"), integer(1)),
+        "batch_size": integer(1),
+        "lr": real("> 0", lambda v: v > 0),
+        "lr_schedule": options("constant", "cosine", "plateau"),
+        "optimizer": options("adam", "adamw", "rmsprop", "sgd"),
+        "weight_decay": real(">= 0", lambda v: v >= 0),
+        "clip_grad_norm": either(NONE, real("> 0", lambda v: v > 0)),
+        "early_stopping": BOOLEAN,
+        "validation_fraction": real("in (0, 1)", lambda v: 0 < v < 1),
+        "validation_split": options("last", "random", "stratified"),
+        "n_iter_no_change": integer(1),
+        "tol": real(">= 0", lambda v: v >= 0),
+        "shuffle": BOOLEAN,
+        "warm_start": BOOLEAN,
+        "callbacks": CALLBACKS,
+        "cpu_backward": options("auto", "torch"),
+        "random_state": RANDOM_STATE,
+        "verbose": integer(0),
+    }
+    # Rules over several parameters, checked after the table. (The device is
+    # checked by resolving it: whether it exists depends on the machine.)
+    _parameter_rules: ClassVar[tuple] = (
+        check_head_layers,
+        check_nonlinearity,
+        check_stratified_split,
+        check_callback_names,
+    )
 
     def __init__(
         self,
@@ -81,6 +134,7 @@ class BaseRNN(BaseEstimator):
         shuffle=True,
         warm_start=False,
         callbacks=None,
+        cpu_backward="auto",
         device="cpu",
         random_state=None,
         verbose=0,
@@ -108,18 +162,19 @@ class BaseRNN(BaseEstimator):
         self.shuffle = shuffle
         self.warm_start = warm_start
         self.callbacks = callbacks
+        self.cpu_backward = cpu_backward
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
     def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
-        check_params(self)
-        check_callbacks(self.callbacks)
+        validate_params(self)
+        self._check_classes(classes, incremental)
         device = resolve_device(self.device)
         continuing = (self.warm_start or incremental) and self.__sklearn_is_fitted__()
         if continuing:
             self._check_architecture()
-        sequences = validate_sequences(self, X, reset=not continuing)
+        sequences = self._validate_sequences(X, reset=not continuing)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is "
@@ -151,7 +206,7 @@ class BaseRNN(BaseEstimator):
         weight = self._loss_weights(sample_weight, target, observed, incremental)
         if observed is not None:
             observed = torch.from_numpy(observed.astype(np.float32))
-        dataset = SequenceDataset(
+        dataset = _net.SequenceDataset(
             sequences,
             torch.from_numpy(target),
             observed=observed,
@@ -162,60 +217,70 @@ class BaseRNN(BaseEstimator):
             seed = int(
                 np.random.SeedSequence([seed, self.n_epochs_]).generate_state(1)[0]
             )
-        with _seeded_torch(seed, device):
-            if continuing:
-                self._update_net(device)
-            else:
-                self.net_ = self._build_net(sequences, target, device, seed, fit_weight)
-            best_epoch = self._train(dataset, valid_rows, incremental)
-        self._record_history(valid_rows, best_epoch)
-        self.device_ = device
-        return self
-
-    def _train(self, dataset, valid_rows, incremental):
-        net = self.net_
-        if valid_rows is None:
-            net.train_split = None
-        else:
-            train_rows = np.setdiff1d(np.arange(len(dataset)), valid_rows)
-            net.train_split = predefined_split(dataset.take(valid_rows))
-            dataset = dataset.take(train_rows)
-        epochs = 1 if incremental else epochs_per_fit(self, len(dataset))
-        net.callbacks = training_callbacks(
+        n_train = n_samples - (0 if valid_rows is None else len(valid_rows))
+        epochs = 1 if incremental else epochs_per_fit(self, n_train)
+        callbacks = training_callbacks(
             self,
             epochs=epochs,
             validating=valid_rows is not None,
             incremental=incremental,
         )
-        net.initialize_callbacks()
-        try:
-            net.partial_fit(dataset, None, epochs=epochs)
-        except NonFiniteLossError:
-            # Its weights are NaN: leave the estimator unfitted, not broken.
-            del self.net_
-            raise
-        finally:
-            # The fitted model must not keep the validation data (in the split),
-            # nor what skrnn's callbacks hold: a copy of the best weights and the
-            # schedule's reference to the optimizer, which would be pickled twice
-            # and left on the training device.
-            net.train_split = None
-            stopper = dict(net.callbacks_).get("early_stopping")
-            net.drop_callbacks(RESERVED_CALLBACKS)
-        return None if stopper is None else stopper.best_epoch_
+        with _seeded_torch(seed, device):
+            if continuing:
+                _net.continue_net(
+                    self.net_, training=_net.training_params(self), device=device
+                )
+            else:
+                self.net_ = self._build_net(sequences, target, device, seed, fit_weight)
+            try:
+                fitted = _net.train(
+                    self.net_,
+                    dataset,
+                    valid_rows=valid_rows,
+                    callbacks=callbacks,
+                    epochs=epochs,
+                    transient=RESERVED_CALLBACKS,
+                )
+            except _net.NonFiniteLossError:
+                # Its weights are NaN: leave the estimator unfitted, not broken.
+                del self.net_
+                raise
+        self._record_history(valid_rows, best_epoch(fitted))
+        self.device_ = device
+        return self
+
+    def _validate_sequences(self, X, *, reset):
+        """Validated sequences of ``X``; on ``reset``, record what was fitted on."""
+        if reset:
+            sequences = validate_sequences(self, X)
+            n_step_features = sequences.values.shape[2]
+            self._fitted_on_2d = sequences.from_2d
+            self._n_step_features = n_step_features
+            if not sequences.from_2d:
+                # For 3D and list input, features per step (2D: validate_data's).
+                self.n_features_in_ = n_step_features
+                if hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+            return sequences
+        fitted = InputLayout(self._fitted_on_2d, self._n_step_features)
+        return validate_sequences(self, X, fitted=fitted)
+
+    def _check_classes(self, classes, incremental):
+        """Subclasses check ``partial_fit``'s ``classes`` argument."""
 
     def _record_history(self, valid_rows, best_epoch):
-        history = self.net_.history
-        self.n_epochs_ = len(history)
-        self.loss_curve_ = [float(row["train_loss"]) for row in history]
-        validated = [float(row.get("valid_loss", np.nan)) for row in history]
+        train_losses, valid_losses = _net.losses(self.net_)
+        self.n_epochs_ = len(train_losses)
+        self.loss_curve_ = train_losses
         if valid_rows is not None:
             self.validation_indices_ = valid_rows
             self.best_epoch_ = best_epoch
         else:
             self.validation_indices_ = None
             self.best_epoch_ = self.n_epochs_
-        self.validation_loss_curve_ = None if np.isnan(validated).all() else validated
+        self.validation_loss_curve_ = (
+            None if np.isnan(valid_losses).all() else valid_losses
+        )
 
     def _build_net(self, sequences, target, device, seed, sample_weight):
         module_params = {
@@ -229,35 +294,19 @@ class BaseRNN(BaseEstimator):
             "nonlinearity": self.nonlinearity,
             "return_sequences": self.return_sequences,
             "head_layers": tuple(self.head_layers),
+            "cpu_backward": self.cpu_backward,
         }
-        net = self._new_net(module_params, self.optimizer, device, seed)
-        self._built_with = {name: getattr(self, name) for name in _ARCHITECTURE}
-        mean, scale = feature_moments(sequences.values, sample_weight)
-        net.module_.x_mean.copy_(torch.from_numpy(mean))
-        net.module_.x_scale.copy_(torch.from_numpy(scale))
-        return net
-
-    def _new_net(self, module_params, optimizer, device, seed):
-        """An initialised net: ``module_params`` for the module, training parameters
-        from ``self``, and shuffling seeded by ``seed``."""
-        net = Net(
-            module=RecurrentNet,
-            **{f"module__{name}": value for name, value in module_params.items()},
-            criterion=self._criterion,
-            optimizer=_OPTIMIZERS[optimizer],
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            batch_size=self.batch_size,
-            train_split=None,
-            iterator_train=BatchIterator,
-            iterator_train__shuffle=self.shuffle,
-            iterator_train__generator=torch.Generator().manual_seed(seed),
-            iterator_valid=BatchIterator,
-            iterator_valid__batch_size=_PREDICT_BATCH_SIZE,
-            device=str(device),
-            verbose=int(self.verbose >= 2),
+        net = _net.new_net(
+            module_params,
+            classifier=is_classifier(self),
+            optimizer=self.optimizer,
+            training=_net.training_params(self),
+            device=device,
+            seed=seed,
         )
-        return net.initialize()
+        self._built_with = {name: getattr(self, name) for name in _ARCHITECTURE}
+        net.module_.set_input_scaling(*feature_moments(sequences.values, sample_weight))
+        return net
 
     def _check_architecture(self):
         for name, built in self._built_with.items():
@@ -267,20 +316,6 @@ class BaseRNN(BaseEstimator):
                     "warm_start=True and partial_fit continue the fitted network; "
                     "set warm_start=False and call fit to train a new one."
                 )
-
-    def _update_net(self, device):
-        """Carry changed training parameters over to the net that is continued."""
-        self.net_.set_params(batch_size=self.batch_size, verbose=int(self.verbose >= 2))
-        # Plain attributes: skorch's set_params would rebuild the network for them.
-        self.net_.lr = self.lr
-        self.net_.iterator_train__shuffle = self.shuffle
-        for group in self.net_.optimizer_.param_groups:
-            # A schedule of the previous fit may have lowered lr; start again.
-            group["lr"] = self.lr
-            group["weight_decay"] = self.weight_decay
-            group.pop("initial_lr", None)
-        if self.net_.device != str(device):
-            self._move_to(device)
 
     def _loss_weights(self, sample_weight, target, observed, incremental):
         """Loss weights of mean 1 shaped like the unreduced loss, None if uniform.
@@ -311,21 +346,10 @@ class BaseRNN(BaseEstimator):
         return None
 
     def _forward(self, X):
-        """Validated sequences and the raw network outputs for ``X`` (float64).
-
-        Batches go straight to skorch's ``infer`` rather than through its
-        ``forward``, whose per-call overhead (~30 us) is a third of the time of
-        predicting one short sequence (``benchmarks/predict_latency.py``).
-        """
+        """Validated sequences and the raw network outputs for ``X`` (float64)."""
         check_is_fitted(self)
-        sequences = validate_sequences(self, X, reset=False)
-        batches = BatchIterator(SequenceDataset(sequences), _PREDICT_BATCH_SIZE)
-        net = self.net_
-        net._set_training(False)
-        with torch.inference_mode():
-            outputs = [net.infer(inputs).cpu() for inputs, _ in batches]
-        out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
-        return sequences, out.numpy().astype(np.float64)
+        sequences = self._validate_sequences(X, reset=False)
+        return sequences, _net.predict_outputs(self.net_, sequences)
 
     def _returns_sequences(self):
         check_is_fitted(self)
@@ -383,7 +407,16 @@ class BaseRNN(BaseEstimator):
         a fixed number of time steps.
         """
         check_is_fitted(self)
-        to_onnx(self, path, opset_version=opset_version)
+        export_onnx(
+            self.net_.module_,
+            path,
+            target_scaling=self._target_scaling(),
+            opset_version=opset_version,
+        )
+
+    def _target_scaling(self):
+        """``(mean, scale, squeeze)`` of a regressor's targets; None to classify."""
+        return None
 
     def set_params(self, **params):
         """Set parameters; on a fitted estimator, ``device`` also moves the model."""
@@ -392,27 +425,14 @@ class BaseRNN(BaseEstimator):
         # Resolved first: an unavailable device changes nothing.
         device = resolve_device(params["device"])
         super().set_params(**params)
-        self._move_to(device)
-        return self
-
-    def _move_to(self, device):
-        # The optimizer state moves with the parameters, so warm_start continues.
-        self.net_.module_.to(device)
-        self.net_.criterion_.to(device)
-        for state in self.net_.optimizer_.state.values():
-            for key, value in state.items():
-                if torch.is_tensor(value):
-                    state[key] = value.to(device)
-        self.net_.device = str(device)
+        _net.move_net(self.net_, device)
         self.device_ = device
+        return self
 
     def __setstate__(self, state):
         super().__setstate__(state)
         if "net_" in state:
-            # Unpickling maps a network saved on a device this machine lacks (a
-            # GPU) to the CPU, and skorch warns; the estimator follows its net.
-            self.device_ = torch.device(self.net_.device)
-            self.net_.device = str(self.device_)  # skorch may leave a torch.device
+            self.device_ = _net.net_device(self.net_)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "net_")
@@ -431,14 +451,7 @@ def _draw_seed(random_state):
         return int(random_state.randint(np.iinfo(np.int32).max))
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(np.iinfo(np.int32).max))
-    if isinstance(random_state, (int, np.integer)) and not isinstance(
-        random_state, bool
-    ):
-        return int(random_state)
-    raise ValueError(
-        f"random_state must be None, an int or a numpy random generator, got "
-        f"{random_state!r}."
-    )
+    return int(random_state)  # an int, as _parameter_constraints checked
 
 
 @contextmanager

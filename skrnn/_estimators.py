@@ -1,5 +1,7 @@
 """RNNRegressor and RNNClassifier: scikit-learn estimators composed over skorch."""
 
+from typing import ClassVar
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
@@ -8,7 +10,8 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseRNN
-from ._module import ClassificationLoss, RegressionLoss
+from ._params import Constraint
+from ._scaling import standardise, target_moments, unstandardise
 from ._validation import observed_steps, per_step_targets
 
 
@@ -53,14 +56,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Number of passes over the training data; with ``early_stopping``, the
         most that are made. "auto" makes 50, or more on small training sets:
         enough for 500 gradient steps, e.g. 250 epochs for 40 sequences at
-        ``batch_size=32``. 50 epochs suit the hundreds of sequences of
-        ``benchmarks/defaults.py``, but a few dozen sequences make only one or
-        two steps per epoch and stay undertrained (``benchmarks/real_data.py``).
+        ``batch_size=32``: a few dozen sequences make only one or two steps per
+        epoch, and 50 epochs leave them undertrained.
     batch_size : int, default=32
         Number of sequences per gradient step.
     lr : float, default=1e-2
-        Learning rate. With gradient clipping, 1e-2 trained best over the tasks of
-        ``benchmarks/defaults.py``; lower it for long training runs.
+        Learning rate. With gradient clipping, 1e-2 trained best over the
+        benchmark tasks of the documentation; lower it for long training runs.
     lr_schedule : {"constant", "plateau", "cosine"}, default="constant"
         How the learning rate changes during a fit. "plateau" divides it by 5
         whenever the monitored loss (the validation loss with ``early_stopping``,
@@ -79,8 +81,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Whether to hold out ``validation_fraction`` of the training samples,
         stop when their loss has not improved by ``tol`` for
         ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
-        Off by default: over the tasks of ``benchmarks/early_stopping.py`` it
-        took 0.7x the time but scored lower, having 10% less data to learn from.
+        Off by default: on the benchmark tasks it saved time but scored lower,
+        having less data to learn from.
     validation_fraction : float, default=0.1
         Fraction of the training samples held out with ``early_stopping``.
     validation_split : {"last", "random"}, default="last"
@@ -92,7 +94,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     n_iter_no_change : int, default=20
         Number of epochs without improvement before early stopping stops. RNN
         losses often stall for a few epochs on small data before they fall
-        again: 10 stopped too early there in ``benchmarks/early_stopping.py``.
+        again, and 10 stopped too early on the benchmark tasks.
     tol : float, default=1e-4
         Smallest decrease of the (standardised) loss that counts as improvement,
         an absolute amount as in scikit-learn's MLP. On nearly noise-free data,
@@ -109,6 +111,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Extra :mod:`skorch.callbacks`, e.g. a ``Checkpoint``. They are copied at
         each fit and run before early stopping. The names "clip", "lr_schedule",
         "progress" and "early_stopping" are skrnn's own.
+    cpu_backward : {"auto", "torch"}, default="auto"
+        How GRU and RNN cells train on a CPU. "auto" takes skrnn's own backward
+        pass for RNN cells and GRU cells of up to 64 units: it computes torch's
+        gradients (to float rounding) in fewer, larger operations, and trains
+        these cells faster than autograd does. "torch" always uses torch's
+        autograd, e.g. to rule skrnn's pass out when a fit surprises you. LSTM
+        cells, GPUs and prediction always use torch's own kernels.
     device : str, default="cpu"
         Where to train and predict: "cpu", "cuda", "cuda:N", "mps", or "auto"
         for the best available. Calling ``set_params(device=...)`` on a fitted
@@ -171,8 +180,6 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     >>> per_step.fit(X, X.cumsum(axis=1)).predict(X).shape
     (64, 10, 2)
     """
-
-    _criterion = RegressionLoss
 
     def fit(self, X, y, sample_weight=None):
         """Train the network on sequences ``X`` and targets ``y``.
@@ -261,7 +268,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return self._per_step_score(X, y, sample_weight, r2_score)
 
     def _decode(self, out, sequences):
-        y_pred = out * self._y_scale + self._y_mean
+        y_pred = unstandardise(out, self._y_mean, self._y_scale)
         if self.net_.module_.return_sequences:
             observed = observed_steps(sequences)
             if observed is not None:
@@ -290,30 +297,22 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     def _standardise(self, target, observed, weight, reset):
         """Targets scaled to mean 0 and variance 1 per output, as float32."""
         n_outputs = target.shape[-1]
-        seen = target.reshape(-1, n_outputs)
-        if weight is not None and target.ndim == 3:
-            weight = np.repeat(weight, target.shape[1])
-        if observed is not None:
-            seen = target[observed]
-            if weight is not None:
-                weight = weight[observed.ravel()]
         if reset:
             self.n_outputs_ = n_outputs
-            # Weighted like the data that integer weights stand for.
-            self._y_mean = np.average(seen, axis=0, weights=weight)
-            self._y_scale = np.sqrt(
-                np.average((seen - self._y_mean) ** 2, axis=0, weights=weight)
-            )
-            self._y_scale[self._y_scale == 0] = 1.0
+            self._y_mean, self._y_scale = target_moments(target, observed, weight)
         elif n_outputs != self.n_outputs_:
             raise ValueError(
                 f"y has {n_outputs} outputs, but the estimator was fitted with "
                 f"{self.n_outputs_}; set warm_start=False to fit a new model."
             )
-        target = (target - self._y_mean) / self._y_scale
+        target = standardise(target, self._y_mean, self._y_scale)
         if observed is not None:
             target[~observed] = 0.0  # padding: masked out of the loss
         return target.astype(np.float32)
+
+    def _target_scaling(self):
+        squeeze = self._y_ndim == (2 if self.net_.module_.return_sequences else 1)
+        return self._y_mean, self._y_scale, squeeze
 
     def _n_outputs(self, target):
         return target.shape[-1]
@@ -364,14 +363,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Number of passes over the training data; with ``early_stopping``, the
         most that are made. "auto" makes 50, or more on small training sets:
         enough for 500 gradient steps, e.g. 250 epochs for 40 sequences at
-        ``batch_size=32``. 50 epochs suit the hundreds of sequences of
-        ``benchmarks/defaults.py``, but a few dozen sequences make only one or
-        two steps per epoch and stay undertrained (``benchmarks/real_data.py``).
+        ``batch_size=32``: a few dozen sequences make only one or two steps per
+        epoch, and 50 epochs leave them undertrained.
     batch_size : int, default=32
         Number of sequences per gradient step.
     lr : float, default=1e-2
-        Learning rate. With gradient clipping, 1e-2 trained best over the tasks of
-        ``benchmarks/defaults.py``; lower it for long training runs.
+        Learning rate. With gradient clipping, 1e-2 trained best over the
+        benchmark tasks of the documentation; lower it for long training runs.
     lr_schedule : {"constant", "plateau", "cosine"}, default="constant"
         How the learning rate changes during a fit. "plateau" divides it by 5
         whenever the monitored loss (the validation loss with ``early_stopping``,
@@ -390,8 +388,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Whether to hold out ``validation_fraction`` of the training samples,
         stop when their loss has not improved by ``tol`` for
         ``n_iter_no_change`` epochs, and restore the weights of the best epoch.
-        Off by default: over the tasks of ``benchmarks/early_stopping.py`` it
-        took 0.7x the time but scored lower, having 10% less data to learn from.
+        Off by default: on the benchmark tasks it saved time but scored lower,
+        having less data to learn from.
     validation_fraction : float, default=0.1
         Fraction of the training samples held out with ``early_stopping``.
     validation_split : {"stratified", "last", "random"}, default="stratified"
@@ -404,7 +402,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     n_iter_no_change : int, default=20
         Number of epochs without improvement before early stopping stops. RNN
         losses often stall for a few epochs on small data before they fall
-        again: 10 stopped too early there in ``benchmarks/early_stopping.py``.
+        again, and 10 stopped too early on the benchmark tasks.
     tol : float, default=1e-4
         Smallest decrease of the loss (cross-entropy) that counts as improvement.
     class_weight : dict, "balanced" or None, default=None
@@ -423,6 +421,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Extra :mod:`skorch.callbacks`, e.g. a ``Checkpoint``. They are copied at
         each fit and run before early stopping. The names "clip", "lr_schedule",
         "progress" and "early_stopping" are skrnn's own.
+    cpu_backward : {"auto", "torch"}, default="auto"
+        How GRU and RNN cells train on a CPU. "auto" takes skrnn's own backward
+        pass for RNN cells and GRU cells of up to 64 units: it computes torch's
+        gradients (to float rounding) in fewer, larger operations, and trains
+        these cells faster than autograd does. "torch" always uses torch's
+        autograd, e.g. to rule skrnn's pass out when a fit surprises you. LSTM
+        cells, GPUs and prediction always use torch's own kernels.
     device : str, default="cpu"
         Where to train and predict: "cpu", "cuda", "cuda:N", "mps", or "auto"
         for the best available. Calling ``set_params(device=...)`` on a fitted
@@ -486,7 +491,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     (64, 10)
     """
 
-    _criterion = ClassificationLoss
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseRNN._parameter_constraints,
+        "class_weight": Constraint(
+            "None, 'balanced' or a dict {label: weight}",
+            lambda v: v is None or isinstance(v, dict) or _is_balanced(v),
+        ),
+    }
 
     def __init__(
         self,
@@ -515,6 +526,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         shuffle=True,
         warm_start=False,
         callbacks=None,
+        cpu_backward="auto",
         device="cpu",
         random_state=None,
         verbose=0,
@@ -543,6 +555,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             shuffle=shuffle,
             warm_start=warm_start,
             callbacks=callbacks,
+            cpu_backward=cpu_backward,
             device=device,
             random_state=random_state,
             verbose=verbose,
@@ -597,6 +610,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         self : RNNClassifier
             The updated estimator.
         """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _check_classes(self, classes, incremental):
+        if not incremental:
+            return
         if classes is None and not self.__sklearn_is_fitted__():
             raise ValueError(
                 "classes must be passed on the first call to partial_fit: the "
@@ -611,7 +629,6 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 f"classes={list(np.unique(classes))} differs from the classes of "
                 f"the first call to partial_fit, {list(self.classes_)}."
             )
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def predict_proba(self, X):
         """Class probabilities for sequences ``X``.
@@ -723,11 +740,6 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             return compute_class_weight(
                 self.class_weight, classes=self.classes_, y=self.classes_[seen]
             )
-        if not (isinstance(self.class_weight, str) and self.class_weight == "balanced"):
-            raise ValueError(
-                "class_weight must be None, 'balanced' or a dict {label: weight}, "
-                f"got {self.class_weight!r}."
-            )
         # n_samples / (n_classes * count), as sklearn's "balanced"; partial_fit
         # counts all the data seen so far.
         present = counts > 0
@@ -737,3 +749,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     def _n_outputs(self, target):
         return len(self.classes_)
+
+
+def _is_balanced(value):
+    return isinstance(value, str) and value == "balanced"

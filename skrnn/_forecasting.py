@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from ._validation import check_positive_int
+from ._params import check_positive_int
 from ._windowing import (
     SequenceWindower,
     _column_position,

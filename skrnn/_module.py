@@ -8,6 +8,7 @@ from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ._recurrence import train_recurrence
+from ._scaling import standardise
 
 _CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}
 
@@ -31,10 +32,14 @@ class RecurrentNet(nn.Module):
         the last observed one (many-to-one).
     head_layers : tuple of int
         Widths of ReLU layers between the recurrent output and the output layer.
+    cpu_backward : {"auto", "torch"}
+        "auto" trains GRU layers of up to 64 units and RNN layers on a CPU
+        through skrnn's own backward pass (``_recurrence.py``); "torch" always
+        through autograd's.
 
     The input is standardised per feature by the buffers ``x_mean`` and ``x_scale``
-    (set from the training data by the estimator), so the saved module carries its
-    own preprocessing.
+    (set from the training data by :meth:`set_input_scaling`), so the saved module
+    carries its own preprocessing.
     """
 
     def __init__(
@@ -49,6 +54,7 @@ class RecurrentNet(nn.Module):
         nonlinearity="tanh",
         return_sequences=False,
         head_layers=(),
+        cpu_backward="auto",
     ):
         super().__init__()
         kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
@@ -62,6 +68,7 @@ class RecurrentNet(nn.Module):
             **kwargs,
         )
         self.return_sequences = return_sequences
+        self.cpu_backward = cpu_backward
         self.dropout = nn.Dropout(dropout)
         widths = [hidden_size * (2 if bidirectional else 1), *head_layers]
         layers = []
@@ -70,6 +77,11 @@ class RecurrentNet(nn.Module):
         self.head = nn.Sequential(*layers, nn.Linear(widths[-1], n_outputs))
         self.register_buffer("x_mean", torch.zeros(n_features))
         self.register_buffer("x_scale", torch.ones(n_features))
+
+    def set_input_scaling(self, mean, scale):
+        """Standardise inputs with these per-feature statistics (numpy arrays)."""
+        self.x_mean.copy_(torch.from_numpy(mean))
+        self.x_scale.copy_(torch.from_numpy(scale))
 
     def forward(self, X, starts=None, lengths=None):
         """Map a batch ``(batch, n_timesteps, n_features)`` to its outputs.
@@ -82,11 +94,11 @@ class RecurrentNet(nn.Module):
         """
         if X.dtype != self.x_mean.dtype:
             X = X.to(self.x_mean.dtype)
-        x = (X - self.x_mean) / self.x_scale
+        x = standardise(X, self.x_mean, self.x_scale)
         if lengths is None:
             h = self._read_dense(x)
         else:
-            h = self._read_padded(x, starts, lengths)
+            h = self.read_padded(x, starts, lengths)
         if self.dropout.p > 0:  # nn.Dropout(0) is the identity, at a module call
             h = self.dropout(h)
         return self._head(h)
@@ -108,10 +120,10 @@ class RecurrentNet(nn.Module):
     def _recur(self, x):
         # torch trains GRU and RNN cells on a CPU up to several times slower than
         # LSTM cells; skrnn's own backward pass does the same math faster, except
-        # for wide GRUs, where both spend their time in the same matrix products
-        # (benchmarks/fit_overhead.py).
-        faster = isinstance(self.rnn, nn.RNN) or (
-            isinstance(self.rnn, nn.GRU) and self.rnn.hidden_size <= 64
+        # for wide GRUs, where both spend their time in the same matrix products.
+        faster = self.cpu_backward == "auto" and (
+            isinstance(self.rnn, nn.RNN)
+            or (isinstance(self.rnn, nn.GRU) and self.rnn.hidden_size <= 64)
         )
         if faster and torch.is_grad_enabled() and x.device.type == "cpu":
             return train_recurrence(self.rnn, x)
@@ -125,7 +137,9 @@ class RecurrentNet(nn.Module):
             return out[:, -1]
         return _last_layer_state(state)
 
-    def _read_padded(self, x, starts, lengths, shifted=None):
+    def read_padded(self, x, starts, lengths, shifted=None):
+        """Read standardised ``x`` whose sequence i is observed at steps
+        ``starts[i]`` to ``starts[i] + lengths[i] - 1``; see :meth:`forward`."""
         # Shift every sequence to start at step 0; padding then trails, where a
         # forward pass never reads it and packing hides it from the backward one.
         # ``shifted`` says whether any sequence starts late (None: find out).

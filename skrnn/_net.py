@@ -1,4 +1,16 @@
-"""The skorch side: a dataset of preloaded tensors, its batch iterator, the net."""
+"""The skorch boundary: every use of skorch's net, and only here.
+
+The estimators build, continue, move, train and query their network through the
+functions of this module; persistence reads and restores a net's state through
+it. Nothing outside it calls a method of skorch's ``NeuralNet`` or imports
+skorch, except skorch's public ``Callback`` classes in ``_training.py``.
+
+skorch's private API used here, checked against skorch 1.0 to 1.4 (and bounded
+in ``pyproject.toml`` to the major version tested): ``NeuralNet._set_training``
+and ``notify`` (overridden, to cut per-batch overhead), ``callbacks_``
+(initialised callbacks, edited after a fit), and ``infer`` (batched inference
+without ``forward``'s per-call overhead).
+"""
 
 import copy
 import math
@@ -8,7 +20,21 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from skorch.helper import predefined_split
+from skorch.history import History
 from skorch.utils import to_tensor
+
+from ._module import ClassificationLoss, RecurrentNet, RegressionLoss
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "rmsprop": torch.optim.RMSprop,
+    "sgd": torch.optim.SGD,
+}
+
+# Batches at prediction time: large enough to amortise per-batch overhead.
+_PREDICT_BATCH_SIZE = 1024
 
 
 class SequenceDataset(torch.utils.data.Dataset):
@@ -57,7 +83,7 @@ class SequenceDataset(torch.utils.data.Dataset):
         """Return ``(inputs, target)`` for the samples at ``index`` (slice or indices).
 
         ``inputs`` is the batch tensor itself when no sequence in it is padded
-        (skorch's dict handling costs ~20 us a batch); a dict with ``starts`` and
+        (skorch's handling of dicts costs time every batch); a dict with ``starts`` and
         ``lengths`` otherwise. ``target`` is the target tensor, or a dict that
         adds ``observed`` and ``weight`` when the dataset has them.
         """
@@ -122,24 +148,6 @@ class BatchIterator:
         else:
             for lo in range(0, n_samples, self.batch_size):
                 yield self.dataset.batch(slice(lo, lo + self.batch_size))
-
-
-class GradientNormClipping(Callback):
-    """Clip the norm of the gradients of the parameters the optimizer updates.
-
-    Does what ``skorch.callbacks.GradientNormClipping`` does, but reads the
-    parameters from the optimizer's param groups instead of skorch's
-    ``named_parameters`` generator, which costs ~30 us per batch.
-    """
-
-    def __init__(self, gradient_clip_value=None):
-        self.gradient_clip_value = gradient_clip_value
-
-    def on_grad_computed(self, net, named_parameters, **kwargs):
-        if self.gradient_clip_value is None:
-            return
-        params = [p for group in net.optimizer_.param_groups for p in group["params"]]
-        torch.nn.utils.clip_grad_norm_(params, self.gradient_clip_value)
 
 
 class NonFiniteLossError(ValueError):
@@ -214,3 +222,167 @@ class Net(NeuralNet):
 
 
 _BATCH_EVENTS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
+
+
+def training_params(estimator):
+    """The estimator parameters a net takes besides its architecture."""
+    return {
+        name: getattr(estimator, name)
+        for name in ("lr", "weight_decay", "batch_size", "shuffle", "verbose")
+    }
+
+
+def new_net(module_params, *, classifier, optimizer, training, device, seed):
+    """An initialised net over a :class:`RecurrentNet` built from ``module_params``.
+
+    ``classifier`` chooses the loss, ``optimizer`` is a key of ``OPTIMIZERS``,
+    ``training`` is :func:`training_params` of the estimator, and ``seed`` seeds
+    the shuffling.
+    """
+    net = Net(
+        module=RecurrentNet,
+        **{f"module__{name}": value for name, value in module_params.items()},
+        criterion=ClassificationLoss if classifier else RegressionLoss,
+        optimizer=OPTIMIZERS[optimizer],
+        optimizer__weight_decay=training["weight_decay"],
+        lr=training["lr"],
+        batch_size=training["batch_size"],
+        train_split=None,
+        iterator_train=BatchIterator,
+        iterator_train__shuffle=training["shuffle"],
+        iterator_train__generator=torch.Generator().manual_seed(seed),
+        iterator_valid=BatchIterator,
+        iterator_valid__batch_size=_PREDICT_BATCH_SIZE,
+        device=str(device),
+        verbose=int(training["verbose"] >= 2),
+    )
+    return net.initialize()
+
+
+def continue_net(net, *, training, device):
+    """Carry changed training parameters over to a net that trains on."""
+    net.set_params(
+        batch_size=training["batch_size"], verbose=int(training["verbose"] >= 2)
+    )
+    # Plain attributes: skorch's set_params would rebuild the network for them.
+    net.lr = training["lr"]
+    net.iterator_train__shuffle = training["shuffle"]
+    for group in net.optimizer_.param_groups:
+        # A schedule of the previous fit may have lowered lr; start again.
+        group["lr"] = training["lr"]
+        group["weight_decay"] = training["weight_decay"]
+        group.pop("initial_lr", None)
+    if net.device != str(device):
+        move_net(net, device)
+
+
+def move_net(net, device):
+    """Move the module, the loss and the optimizer state to ``device``.
+
+    The optimizer state moves with the parameters, so training can continue.
+    """
+    net.module_.to(device)
+    net.criterion_.to(device)
+    for state in net.optimizer_.state.values():
+        for key, value in state.items():
+            if torch.is_tensor(value):
+                state[key] = value.to(device)
+    net.device = str(device)
+
+
+def net_device(net):
+    """The device of an unpickled net, which skorch may leave as a torch.device.
+
+    Unpickling maps a network saved on a device this machine lacks (a GPU) to
+    the CPU, and skorch warns.
+    """
+    device = torch.device(net.device)
+    net.device = str(device)
+    return device
+
+
+def train(net, dataset, *, valid_rows, callbacks, epochs, transient):
+    """Train ``net`` on ``dataset`` for ``epochs``, validating on ``valid_rows``.
+
+    ``callbacks`` are the ``(name, callback)`` pairs of this call; those named in
+    ``transient`` are dropped afterwards, with the validation split, so that the
+    fitted net keeps neither the validation data nor what they hold (a copy of
+    the best weights, the schedule's reference to the optimizer). Returns the
+    callbacks as they were at the end of training, by name. A diverged fit
+    raises :class:`NonFiniteLossError`.
+    """
+    if valid_rows is None:
+        net.train_split = None
+    else:
+        train_rows = np.setdiff1d(np.arange(len(dataset)), valid_rows)
+        net.train_split = predefined_split(dataset.take(valid_rows))
+        dataset = dataset.take(train_rows)
+    net.callbacks = callbacks
+    net.initialize_callbacks()
+    try:
+        net.partial_fit(dataset, None, epochs=epochs)
+    finally:
+        net.train_split = None
+        fitted = dict(net.callbacks_)
+        net.drop_callbacks(transient)
+    return fitted
+
+
+def losses(net):
+    """The training and validation loss of every epoch (NaN if not validated)."""
+    history = net.history
+    train = [float(row["train_loss"]) for row in history]
+    valid = [float(row.get("valid_loss", np.nan)) for row in history]
+    return train, valid
+
+
+def predict_outputs(net, sequences):
+    """The network's raw outputs for validated ``sequences``, as float64 numpy.
+
+    Batches go straight to skorch's ``infer`` rather than through its
+    ``forward``, whose per-call overhead is a large share of the time of
+    predicting one short sequence.
+    """
+    batches = BatchIterator(SequenceDataset(sequences), _PREDICT_BATCH_SIZE)
+    net._set_training(False)
+    with torch.inference_mode():
+        outputs = [net.infer(inputs).cpu() for inputs, _ in batches]
+    out = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+    return out.numpy().astype(np.float64)
+
+
+def net_state(net):
+    """What restores ``net``: its device, module parameters and weights, the
+    optimizer state, the shuffling generator's state and the epoch history (less
+    its per-batch entries)."""
+    return {
+        "device": str(net.device),
+        "module_params": net.get_params_for("module"),
+        "module": net.module_.state_dict(),
+        "optimizer": net.optimizer_.state_dict(),
+        "generator": net.iterator_train__generator.get_state(),
+        "history": [
+            {name: value for name, value in row.items() if name != "batches"}
+            for row in net.history
+        ],
+    }
+
+
+def restore_net(state, *, classifier, optimizer, training, device):
+    """A net rebuilt from :func:`net_state`'s ``state`` on ``device``.
+
+    ``state["module"]`` must already be checked against ``module_params``.
+    """
+    net = new_net(
+        state["module_params"],
+        classifier=classifier,
+        optimizer=optimizer,
+        training=training,
+        device=device,
+        seed=0,
+    )
+    net.module_.load_state_dict(state["module"])
+    net.optimizer_.load_state_dict(state["optimizer"])
+    net.iterator_train__generator.set_state(state["generator"])
+    net.history_ = History(state["history"])
+    return net

@@ -1,10 +1,12 @@
-"""ONNX export of a fitted estimator's network, its scaling included."""
+"""ONNX export of a fitted network, its scaling included."""
 
 import copy
 import warnings
 
 import torch
 from torch import nn
+
+from ._scaling import standardise, unstandardise
 
 # The ONNX LSTM/GRU/RNN operators take the sequence length as data, so one graph
 # serves any batch size and any length. torch's torch.export-based exporter
@@ -16,7 +18,7 @@ _DYNAMIC_AXES = {"X": {0: "batch", 1: "timesteps"}}
 class _Exported(nn.Module):
     """The estimator's prediction as one module: scale, read, head, unscale.
 
-    Padding is found as :func:`~skrnn._validation.validate_sequences` finds it:
+    Padding is found as ``skrnn._validation.validate_sequences`` finds it:
     time steps whose features are all NaN, at either end of a sequence. Where
     ``predict`` would refuse a sequence (a NaN inside it or in part of a step, or
     no observed step at all), the graph outputs NaN (and label -1) for it. The
@@ -54,8 +56,8 @@ class _Exported(nn.Module):
             & (last - starts + 1 == lengths)  # no gap inside
             & ~(missing.any(dim=-1) & observed).any(dim=1)  # no partly NaN step
         )
-        x = (X - module.x_mean) / module.x_scale
-        h = module._read_padded(x, starts, lengths.clamp(min=1), shifted=True)
+        x = standardise(X, module.x_mean, module.x_scale)
+        h = module.read_padded(x, starts, lengths.clamp(min=1), shifted=True)
         if self.final_states:
             # Forward at the last observed step, backward at the first.
             size = module.rnn.hidden_size
@@ -68,26 +70,31 @@ class _Exported(nn.Module):
             label = out.argmax(dim=-1).masked_fill(~kept, -1)
             proba = torch.softmax(out, dim=-1)
             return label, proba.masked_fill(~kept[..., None], float("nan"))
-        y = out.double() * self.y_scale + self.y_mean
+        y = unstandardise(out.double(), self.y_mean, self.y_scale)
         y = y.masked_fill(~kept[..., None], float("nan"))
         return y[..., 0] if self.squeeze else y
 
 
-def to_onnx(estimator, path, *, opset_version=None):
-    """Export ``estimator``'s network to an ONNX file; see ``BaseRNN.to_onnx``."""
+def export_onnx(module, path, *, target_scaling=None, opset_version=None):
+    """Export a fitted :class:`~skrnn._module.RecurrentNet` to an ONNX file.
+
+    ``target_scaling`` is a regressor's ``(mean, scale, squeeze)``: the
+    statistics that map outputs back to the targets' units, and whether to drop
+    the last axis (for 1D targets); None exports a classifier. See
+    ``BaseRNN.to_onnx`` for the graph.
+    """
     try:
         import onnx  # noqa: F401  (torch's exporter needs it)
     except ImportError:
         raise ImportError(
             "to_onnx needs the onnx package: pip install 'skrnn[export]'."
         ) from None
-    module = copy.deepcopy(estimator.net_.module_).cpu().eval()
-    if hasattr(estimator, "classes_"):
+    module = copy.deepcopy(module).cpu().eval()
+    if target_scaling is None:
         exported = _Exported(module)
         outputs = ["label", "probabilities"]
     else:
-        squeeze = estimator._y_ndim == (2 if module.return_sequences else 1)
-        exported = _Exported(module, estimator._y_mean, estimator._y_scale, squeeze)
+        exported = _Exported(module, *target_scaling)
         outputs = ["predictions"]
     n_features = module.x_mean.shape[0]
     example = torch.zeros(2, 3, n_features)

@@ -24,20 +24,16 @@ import safetensors
 import safetensors.numpy
 import sklearn
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import MetadataRequest
-from skorch.history import History
 
+from . import _net
 from ._base import BaseRNN
 from ._estimators import RNNClassifier, RNNRegressor
 from ._module import RecurrentNet
-from ._validation import (
-    available_devices,
-    check_params,
-    check_positive_int,
-    resolve_device,
-)
+from ._params import check_positive_int, validate_params
+from ._validation import available_devices, resolve_device
 from ._windowing import SequenceWindower
 
 _FORMAT = "skrnn"
@@ -232,26 +228,21 @@ class _Encoder:
         return {"class": name, "attributes": attributes}
 
     def net(self, net, key):
-        module = {
-            name: self.array(value, _join(key, f"module/{name}"))
-            for name, value in net.module_.state_dict().items()
-        }
-        generator = net.iterator_train__generator.get_state()
-        history = [
-            {name: value for name, value in row.items() if name != "batches"}
-            for row in net.history
-        ]
+        state = _net.net_state(net)
         return {
-            "device": str(net.device),
+            "device": state["device"],
             "module_params": self.value(
-                net.get_params_for("module"), _join(key, "params"), "module parameters"
+                state["module_params"], _join(key, "params"), "module parameters"
             ),
-            "module": module,
+            "module": {
+                name: self.array(value, _join(key, f"module/{name}"))
+                for name, value in state["module"].items()
+            },
             "optimizer": self.value(
-                net.optimizer_.state_dict(), _join(key, "optimizer"), "optimizer state"
+                state["optimizer"], _join(key, "optimizer"), "optimizer state"
             ),
-            "generator": self.array(generator, _join(key, "generator")),
-            "history": self.value(history, _join(key, "history"), "history"),
+            "generator": self.array(state["generator"], _join(key, "generator")),
+            "history": self.value(state["history"], _join(key, "history"), "history"),
         }
 
     def array(self, value, key):
@@ -348,15 +339,17 @@ class _Decoder:
         if isinstance(estimator, BaseRNN):
             if self.device is not None:
                 estimator.device = self.device
-            _check(check_params, estimator)
-            net = state["attributes"].get("net_")
+            _check(validate_params, estimator)
+            attributes = state["attributes"]
+            net = attributes.get("net_")
             if net is not None:
-                self.net(estimator, _mapping(net["__net__"]))
+                built_with = attributes.get("_built_with")
+                self.net(estimator, _mapping(net["__net__"]), built_with)
         elif isinstance(estimator, SequenceWindower):
             _check(check_positive_int, "window", estimator.window)
         return estimator
 
-    def net(self, estimator, state):
+    def net(self, estimator, state, built_with):
         module_params = _mapping(self.value(state["module_params"]))
         weights = {name: self.tensor(ref) for name, ref in state["module"].items()}
         _check_weights(module_params, weights)
@@ -375,12 +368,23 @@ class _Decoder:
                 UserWarning,
                 stacklevel=4,
             )
-        optimizer = _mapping(estimator._built_with)["optimizer"]
-        net = _check(estimator._new_net, module_params, optimizer, device, 0)
-        _check(net.module_.load_state_dict, weights)
-        _check(net.optimizer_.load_state_dict, self.value(state["optimizer"]))
-        _check(net.iterator_train__generator.set_state, self.tensor(state["generator"]))
-        net.history_ = History(self.value(state["history"]))
+        # The optimizer the net was built with (it may differ from the
+        # estimator's optimizer parameter, set after the fit).
+        optimizer = _mapping(self.value(built_with))["optimizer"]
+        net = _check(
+            _net.restore_net,
+            {
+                "module_params": module_params,
+                "module": weights,
+                "optimizer": self.value(state["optimizer"]),
+                "generator": self.tensor(state["generator"]),
+                "history": self.value(state["history"]),
+            },
+            classifier=is_classifier(estimator),
+            optimizer=optimizer,
+            training=_net.training_params(estimator),
+            device=device,
+        )
         estimator.net_ = net
         estimator.device_ = device
 

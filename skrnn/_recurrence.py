@@ -1,4 +1,4 @@
-"""Faster CPU training of GRU and plain RNN layers, with nn.GRU's and nn.RNN's math.
+"""skrnn's own backward pass for GRU and plain RNN layers, to train them on a CPU.
 
 On a CPU, torch trains ``nn.LSTM`` through oneDNN's fused kernel, but ``nn.GRU``
 and ``nn.RNN`` through a generic loop whose autograd graph records every gate
@@ -10,8 +10,10 @@ per time step to the loop over time. Parameters, outputs and gradients are those
 of the module (the tests hold the gradients to ``nn.GRU``'s within 1e-5); only
 the order of floating-point operations differs.
 
-Only training on a CPU takes this path (see ``RecurrentNet._recur``): on a GPU
-cuDNN fuses all three cells, and without gradients torch's forward is as fast.
+Only training on a CPU takes this path (see ``RecurrentNet._recur``), and only
+with the estimators' ``cpu_backward="auto"`` (the default): ``"torch"`` falls back
+to autograd's graph. On a GPU cuDNN fuses all three cells, and without gradients
+torch's forward is as fast.
 """
 
 import torch

@@ -1,15 +1,17 @@
-"""Training control: the validation split, early stopping, schedules, progress."""
+"""Training control: the validation split, the epoch budget, and the skorch
+callbacks of one fit (gradient clipping, schedules, progress, early stopping)."""
 
 import copy
 import math
 import sys
 
 import numpy as np
+import torch
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from torch.optim.lr_scheduler import CosineAnnealingLR, ReduceLROnPlateau
 from tqdm.auto import tqdm
 
-from ._net import GradientNormClipping
+from ._params import Constraint
 
 # Names of the callbacks skrnn adds; user callbacks must not take them.
 RESERVED_CALLBACKS = ("clip", "lr_schedule", "progress", "early_stopping")
@@ -17,28 +19,36 @@ RESERVED_CALLBACKS = ("clip", "lr_schedule", "progress", "early_stopping")
 # ReduceLROnPlateau divides the learning rate by this.
 _PLATEAU_FACTOR = 0.2
 # max_epochs="auto": 50 epochs, but at least 500 gradient steps on small data sets,
-# where 50 epochs undertrain (benchmarks/defaults.py, stage 4).
+# where 50 epochs undertrain (the defaults study of the benchmarks).
 _AUTO_EPOCHS = 50
 _AUTO_STEPS = 500
 
 
-def check_callbacks(callbacks):
-    """Check the ``callbacks`` parameter: skorch callbacks, optionally named."""
+def _is_callback_list(callbacks):
     if callbacks is None:
-        return
-    expected = (
-        "callbacks must be None or a list of skorch callbacks or (name, callback) "
-        f"pairs, got {callbacks!r}."
-    )
+        return True
     if not isinstance(callbacks, (list, tuple)):
-        raise ValueError(expected)
-    for item in callbacks:
-        name, callback = item if isinstance(item, tuple) else (None, item)
-        if not isinstance(callback, Callback):
-            raise ValueError(expected)
-        if name in RESERVED_CALLBACKS:
+        return False
+    return all(
+        isinstance(item, Callback)
+        or (
+            isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Callback)
+        )
+        for item in callbacks
+    )
+
+
+CALLBACKS = Constraint(
+    "None or a list of skorch callbacks or (name, callback) pairs", _is_callback_list
+)
+
+
+def check_callback_names(estimator):
+    """User callbacks must not take the names of skrnn's own."""
+    for item in estimator.callbacks or []:
+        if isinstance(item, tuple) and item[0] in RESERVED_CALLBACKS:
             raise ValueError(
-                f"The callback name {name!r} is taken by skrnn's own callbacks "
+                f"The callback name {item[0]!r} is taken by skrnn's own callbacks "
                 f"{list(RESERVED_CALLBACKS)}; choose another name."
             )
 
@@ -107,6 +117,31 @@ def training_callbacks(estimator, *, epochs, validating, incremental):
         )
         callbacks.append(("early_stopping", stopping))
     return callbacks
+
+
+def best_epoch(callbacks):
+    """The epoch whose weights early stopping restored, or None without it."""
+    stopper = callbacks.get("early_stopping")
+    return None if stopper is None else stopper.best_epoch_
+
+
+class GradientNormClipping(Callback):
+    """Clip the norm of the gradients of the parameters the optimizer updates.
+
+    Does what ``skorch.callbacks.GradientNormClipping`` does, but reads the
+    parameters from the optimizer's param groups instead of skorch's
+    ``named_parameters`` generator, which costs more than the clipping itself
+    on small models.
+    """
+
+    def __init__(self, gradient_clip_value=None):
+        self.gradient_clip_value = gradient_clip_value
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        if self.gradient_clip_value is None:
+            return
+        params = [p for group in net.optimizer_.param_groups for p in group["params"]]
+        torch.nn.utils.clip_grad_norm_(params, self.gradient_clip_value)
 
 
 def _schedule(estimator, epochs, validating):

@@ -1,19 +1,19 @@
-"""Input conversion (2D, 3D, lists of sequences, NaN padding) and parameter checks."""
+"""Input conversion (2D, 3D, lists of sequences, NaN padding), targets, devices."""
 
-from numbers import Integral, Real
+from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
 import torch
-from sklearn.base import is_classifier
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
 FLOAT_DTYPES = (np.float32, np.float64)
 
-# Number of array elements inspected at a time when scanning for padding, so
-# that a large (possibly strided, zero-copy) input is never copied whole.
-_CHUNK_ELEMENTS = 1 << 20
+# Number of array elements inspected at a time when scanning for padding or
+# computing moments, so that a large (possibly strided, zero-copy) input is
+# never copied whole.
+CHUNK_ELEMENTS = 1 << 20
 
 
 class Sequences(NamedTuple):
@@ -23,29 +23,40 @@ class Sequences(NamedTuple):
     or float64; it is a view of the caller's array whenever possible. Sample ``i``
     holds real data in ``values[i, starts[i]:starts[i] + lengths[i]]`` and NaN
     padding elsewhere. ``starts`` and ``lengths`` are None when no sample is
-    padded, which lets the model take its dense fast path.
+    padded, which lets the model take its dense fast path. ``from_2d`` says
+    whether they came from a 2D array (univariate sequences, scikit-learn's rules).
     """
 
     values: np.ndarray
     starts: np.ndarray | None
     lengths: np.ndarray | None
+    from_2d: bool = False
 
 
-def validate_sequences(estimator, X, *, reset):
-    """Convert ``X`` to :class:`Sequences`, checking it against a fitted estimator.
+class InputLayout(NamedTuple):
+    """What a fitted estimator was fitted on: 2D input or not, features per step."""
+
+    from_2d: bool
+    n_step_features: int
+
+
+def validate_sequences(estimator, X, *, fitted=None):
+    """Convert ``X`` to :class:`Sequences`, checking it against what was fitted.
 
     2D input ``(n_samples, n_timesteps)`` is a batch of univariate sequences and
-    follows scikit-learn's rules (dense, no NaN, ``n_features_in_`` columns). 3D
-    input ``(n_samples, n_timesteps, n_features)`` and lists of ``(T_i, n_features)``
-    or ``(T_i,)`` arrays may carry NaN padding at either end of a sequence.
+    follows scikit-learn's rules (dense, no NaN, ``n_features_in_`` columns),
+    through :func:`sklearn.utils.validation.validate_data`, which sets or checks
+    ``estimator``'s ``n_features_in_`` and ``feature_names_in_``. 3D input
+    ``(n_samples, n_timesteps, n_features)`` and lists of ``(T_i, n_features)`` or
+    ``(T_i,)`` arrays may carry NaN padding at either end of a sequence.
 
-    With ``reset=True`` the estimator's ``n_features_in_`` (and
-    ``feature_names_in_`` for DataFrames) and ``_n_step_features`` are set; with
-    ``reset=False`` they are checked.
+    ``fitted`` is None when fitting, else the :class:`InputLayout` of the fit,
+    which ``X`` must match.
     """
     if type(X) is np.ndarray and X.ndim == 3 and X.dtype in FLOAT_DTYPES and len(X):
-        # What check_array would return, without its ~40 us of checks that a
-        # float ndarray passes anyway: a single-sequence predict is ~100 us.
+        # What check_array would return, without its checks that a float
+        # ndarray passes anyway, which cost a large share of predicting one
+        # sequence.
         values = X
     elif isinstance(X, (list, tuple)) and _is_ragged(X):
         values = _pad_ragged(X, estimator)
@@ -54,7 +65,7 @@ def validate_sequences(estimator, X, *, reset):
             X = np.asarray(X)
         ndim = len(X.shape)
         if ndim == 2:
-            return _validate_2d(estimator, X, reset=reset)
+            return _validate_2d(estimator, X, fitted)
         if ndim != 3:
             raise ValueError(
                 f"Expected a 2D array (n_samples, n_timesteps), a 3D array "
@@ -76,7 +87,8 @@ def validate_sequences(estimator, X, *, reset):
             f"X has shape {values.shape}: every sequence needs at least one time "
             "step and one feature."
         )
-    _check_step_features(estimator, n_features, reset=reset)
+    if fitted is not None:
+        _check_step_features(fitted, n_features)
     starts, lengths = _padding_bounds(values)
     return Sequences(values, starts, lengths)
 
@@ -138,32 +150,22 @@ def _end_pad(arrays, fill, dtype):
     return padded
 
 
-def _validate_2d(estimator, X, *, reset):
+def _validate_2d(estimator, X, fitted):
     """2D input: univariate sequences with scikit-learn's rules for 2D arrays."""
-    if reset or estimator._fitted_on_2d:
+    if fitted is None or fitted.from_2d:
         values = validate_data(
-            estimator, X, reset=reset, dtype=FLOAT_DTYPES, ensure_min_samples=1
+            estimator, X, reset=fitted is None, dtype=FLOAT_DTYPES, ensure_min_samples=1
         )
-        if reset:
-            estimator._fitted_on_2d = True
-            estimator._n_step_features = 1
     else:
         # Fitted on 3D or list input: a 2D batch is univariate sequences of any
         # length, which only a model of one feature per time step can read.
-        _check_step_features(estimator, 1, reset=False, from_2d=True)
+        _check_step_features(fitted, 1, from_2d=True)
         values = check_array(X, dtype=FLOAT_DTYPES, estimator=estimator)
-    return Sequences(values[:, :, np.newaxis], None, None)
+    return Sequences(values[:, :, np.newaxis], None, None, from_2d=True)
 
 
-def _check_step_features(estimator, n_features, *, reset, from_2d=False):
-    if reset:
-        estimator.n_features_in_ = n_features
-        if hasattr(estimator, "feature_names_in_"):
-            del estimator.feature_names_in_
-        estimator._fitted_on_2d = False
-        estimator._n_step_features = n_features
-        return
-    expected = estimator._n_step_features
+def _check_step_features(fitted, n_features, *, from_2d=False):
+    expected = fitted.n_step_features
     if n_features != expected:
         if from_2d:
             raise ValueError(
@@ -185,7 +187,7 @@ def _padding_bounds(values):
     n_samples, n_timesteps, _ = values.shape
     starts = np.zeros(n_samples, dtype=np.int64)
     lengths = np.full(n_samples, n_timesteps, dtype=np.int64)
-    chunk = max(1, _CHUNK_ELEMENTS // values[0].size)
+    chunk = max(1, CHUNK_ELEMENTS // values[0].size)
     for lo in range(0, n_samples, chunk):
         block = values[lo : lo + chunk]
         finite = np.isfinite(block)
@@ -231,36 +233,6 @@ def _padding_bounds(values):
     if (lengths == n_timesteps).all():
         return None, None
     return starts, lengths
-
-
-def feature_moments(values, sample_weight=None):
-    """Per-feature mean and standard deviation over the observed time steps.
-
-    With ``sample_weight``, each sample's steps count with its weight, so that
-    integer weights give the moments of the repeated samples. A constant
-    feature gets a standard deviation of 1, so scaling leaves it at 0.
-    """
-    n_features = values.shape[2]
-    total = np.zeros(n_features)
-    total_sq = np.zeros(n_features)
-    count = np.zeros(n_features)
-    chunk = max(1, _CHUNK_ELEMENTS // values[0].size)
-    for lo in range(0, len(values), chunk):
-        block = values[lo : lo + chunk].astype(np.float64)
-        observed = ~np.isnan(block)
-        block[~observed] = 0.0
-        weight = 1.0
-        if sample_weight is not None:
-            weight = sample_weight[lo : lo + chunk, np.newaxis, np.newaxis]
-        total += (block * weight).sum(axis=(0, 1))
-        total_sq += (block**2 * weight).sum(axis=(0, 1))
-        count += (observed * weight).sum(axis=(0, 1))
-    count = np.maximum(count, np.finfo(np.float64).tiny)
-    mean = total / count
-    var = np.maximum(total_sq / count - mean**2, 0.0)
-    std = np.sqrt(var)
-    std[std < 1e-8 * np.maximum(1.0, np.abs(mean))] = 1.0
-    return mean, std
 
 
 def check_targets_length(sequences, y):
@@ -366,98 +338,6 @@ def check_sample_weight(sample_weight, n_samples):
             "on; give some samples a positive sample_weight."
         )
     return weight
-
-
-_CHOICES = {
-    "cell": ("gru", "lstm", "rnn"),
-    "nonlinearity": ("relu", "tanh"),
-    "optimizer": ("adam", "adamw", "rmsprop", "sgd"),
-    "lr_schedule": ("constant", "cosine", "plateau"),
-    "validation_split": ("last", "random", "stratified"),
-}
-
-
-def check_params(estimator):
-    """Check the estimator's hyperparameters, raising a message that names the fix."""
-    for name, choices in _CHOICES.items():
-        value = getattr(estimator, name)
-        if not isinstance(value, str) or value not in choices:
-            raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}.")
-    for name in ("hidden_size", "num_layers", "batch_size", "n_iter_no_change"):
-        check_positive_int(name, getattr(estimator, name))
-    if not (isinstance(estimator.max_epochs, str) and estimator.max_epochs == "auto"):
-        _check_number(
-            estimator,
-            "max_epochs",
-            Integral,
-            "'auto' or an integer >= 1",
-            lambda v: v >= 1,
-        )
-    _check_number(estimator, "verbose", Integral, "an integer >= 0", lambda v: v >= 0)
-    _check_number(estimator, "lr", Real, "a float > 0", lambda v: v > 0)
-    _check_number(estimator, "weight_decay", Real, "a float >= 0", lambda v: v >= 0)
-    _check_number(estimator, "dropout", Real, "a float in [0, 1)", lambda v: 0 <= v < 1)
-    _check_number(estimator, "tol", Real, "a float >= 0", lambda v: v >= 0)
-    _check_number(
-        estimator,
-        "validation_fraction",
-        Real,
-        "a float in (0, 1)",
-        lambda v: 0 < v < 1,
-    )
-    if estimator.clip_grad_norm is not None:
-        _check_number(
-            estimator, "clip_grad_norm", Real, "None or a float > 0", lambda v: v > 0
-        )
-    for name in (
-        "bidirectional",
-        "shuffle",
-        "warm_start",
-        "early_stopping",
-        "return_sequences",
-    ):
-        value = getattr(estimator, name)
-        if not isinstance(value, (bool, np.bool_)):
-            raise ValueError(f"{name} must be True or False, got {value!r}.")
-    if estimator.cell != "rnn" and estimator.nonlinearity != "tanh":
-        raise ValueError(
-            f"nonlinearity={estimator.nonlinearity!r} only applies to cell='rnn'; "
-            f"{estimator.cell.upper()} cells have fixed gate nonlinearities."
-        )
-    if not isinstance(estimator.head_layers, (tuple, list)):
-        raise ValueError(
-            "head_layers must be a tuple of layer widths, e.g. (8,) or () for none, "
-            f"got {estimator.head_layers!r}."
-        )
-    for width in estimator.head_layers:
-        check_positive_int("each width in head_layers", width)
-    if (
-        estimator.early_stopping
-        and estimator.validation_split == "stratified"
-        and (not is_classifier(estimator) or estimator.return_sequences)
-    ):
-        raise ValueError(
-            "validation_split='stratified' needs one class label per sequence, so "
-            "it only applies to RNNClassifier without return_sequences; use 'last' "
-            "for time-ordered samples or 'random' for independent ones."
-        )
-
-
-def _check_number(estimator, name, kind, expected, is_valid):
-    value = getattr(estimator, name)
-    if (
-        not isinstance(value, kind)
-        or isinstance(value, (bool, np.bool_))
-        or not np.isfinite(value)
-        or not is_valid(value)
-    ):
-        raise ValueError(f"{name} must be {expected}, got {value!r}.")
-
-
-def check_positive_int(name, value):
-    """Raise unless ``value`` is an integer >= 1 (bools excluded)."""
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
 
 
 def resolve_device(device):

@@ -9,7 +9,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import FLOAT_DTYPES, check_positive_int
+from ._params import check_positive_int
+from ._validation import FLOAT_DTYPES
 
 
 class SequenceWindower(TransformerMixin, BaseEstimator):
