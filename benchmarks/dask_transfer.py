@@ -1,59 +1,27 @@
 """What a GridSearchCV on a dask cluster sends to its workers, and what they hold.
 
+Two measurements, in bytes and ratios rather than times: the pickle of windows
+(strided views) against the series they view, and the bytes every worker of a
+``LocalCluster`` reads while a search runs, on the rows with the windower in
+the pipeline and on windows made once on the client.
+
 Run from the repository root::
 
-    python benchmarks/dask_transfer.py            # full run, writes the results file
+    python benchmarks/dask_transfer.py            # full run
     python benchmarks/dask_transfer.py --quick    # smoke run (~30 s), writes nothing
 
-Two measurements, in bytes and ratios rather than times:
-
-1. Pickling windows, no cluster. ``make_windows`` and ``SequenceWindower``
-   return zero-copy strided views of the series. Pickling such a view (as
-   joblib, dask and multiprocessing do to send an argument to another process)
-   writes every window out: ``window`` times the bytes of the series. The table
-   gives each array's own bytes, its logical size (``nbytes``, which is also what
-   ``dask.sizeof`` reports), and the bytes of its pickle (protocol 5, in band and
-   out of band together).
-
-2. A search on a ``LocalCluster`` of 2 worker processes of one thread each,
-   inside ``joblib.parallel_backend("dask")``: 4 candidates x 2
-   ``TimeSeriesSplit`` folds of ``max_train_size`` rows, no refit. The same
-   search runs on
-
-   - ``pipeline``: ``Pipeline([SequenceWindower(window), RNNRegressor()])`` on the
-     2D series, which makes the windows inside each fit, on the worker;
-   - ``windows``: ``RNNRegressor()`` on ``SequenceWindower(window).fit_transform``
-     of the series, the 3D view, made once on the client.
-
-   Every worker counts the bytes of each message it reads from the network (a
-   wrapper around ``distributed.comm.tcp``'s reads, installed with
-   ``client.run``): from the scheduler (tasks, scattered data) and from the other
-   worker (data it fetches). A message of at least 90% of the pickled ``X``
-   (or ``y``) is an arrival of it; the rest, divided by the number of fits, is
-   what each fit costs on top. Each worker also counts the tasks it ran.
-   joblib's dask backend scatters every argument larger than 1 kB to one worker
-   once per search and sends a reference with each task; the other worker
-   fetches it from the first, so ``X`` should arrive twice, not once per fit.
-   Each process's peak resident memory (VmHWM) is reset before the search
-   and read after it; the rise is reported for each worker and for this process,
-   which holds the client and, for a ``LocalCluster``, the scheduler.
+The protocol, the tables and the conclusions are in ``results/speed.md``.
 """
 
-import argparse
-import datetime
-import os
 import pickle
-import platform
 import sys
 from pathlib import Path
 
+import _harness as harness
 import dask
 import distributed
 import joblib
-import numpy as np
-import sklearn
 import torch
-from _results import publish
 from dask.sizeof import sizeof
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
@@ -129,13 +97,7 @@ def _spanned_bytes(array):
     return array.itemsize + sum((n - 1) * stride for n, stride in steps)
 
 
-def series(n_rows):
-    rng = np.random.default_rng(0)
-    values = rng.normal(size=(n_rows, N_FEATURES)).astype(np.float32)
-    return values, values[:, 0].cumsum().astype(np.float32)
-
-
-def pickling_table(values, window):
+def pickling_rows(values, window):
     arrays = {
         "series (2D rows)": values,
         f"make_windows(series, {window})[0]": make_windows(values, window)[0],
@@ -143,20 +105,21 @@ def pickling_table(values, window):
             window=window
         ).fit_transform(values),
     }
-    lines = [
-        "| array | shape | memory it reads (MB) | nbytes = dask sizeof (MB) | "
-        "pickle (MB) | pickle / series |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
+    rows = []
     for name, array in arrays.items():
         assert sizeof(array) == array.nbytes
         pickled = _pickled_bytes(array)
-        lines.append(
-            f"| {name} | {array.shape} | {_spanned_bytes(array) / MB:.1f} | "
-            f"{array.nbytes / MB:.1f} | {pickled / MB:.1f} | "
-            f"{pickled / values.nbytes:.1f}x |"
+        rows.append(
+            {
+                "array": name,
+                "shape": str(array.shape),
+                "read_mb": _spanned_bytes(array) / MB,
+                "nbytes_mb": array.nbytes / MB,
+                "pickle_mb": pickled / MB,
+                "ratio": pickled / values.nbytes,
+            }
         )
-    return lines
+    return rows
 
 
 def search(client, estimator, grid, X, y, max_train_size):
@@ -189,20 +152,14 @@ def search(client, estimator, grid, X, y, max_train_size):
         "worker_rise_mb": [peaks[w] - before[w] for w in sorted(peaks)],
         "batches": [executed[w] for w in sorted(peaks)],
         "client_rise_mb": client_rise,
-        "scores": gs.cv_results_["mean_test_score"],
     }
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smoke run, no file")
-    args = parser.parse_args(argv)
+def measure(args):
     n_rows, window, max_train_size = (
         (20_000, 16, 1000) if args.quick else (200_000, 32, 2000)
     )
-    values, target = series(n_rows)
-    pickling = pickling_table(values, window)
-
+    values, target = harness.random_rows(n_rows, N_FEATURES)
     rnn = RNNRegressor(max_epochs=1, batch_size=64, random_state=0)
     variants = {
         "pipeline": (
@@ -235,78 +192,67 @@ def main(argv=None):
                 ]
             )
         )
-        results = {}
+        rows = []
         for name, (estimator, X) in variants.items():
-            results[name] = search(client, estimator, grid, X, target, max_train_size)
-            print(name, results[name], file=sys.stderr)
+            found = search(client, estimator, grid, X, target, max_train_size)
+            rows.append({"variant": name, **found})
+            print(rows[-1], file=sys.stderr)
     # The windows differ at the start of each test fold (the pipeline pads, the
     # view made once has history there), so only the bytes are compared.
-    lines = [
-        "# Data movement: GridSearchCV on a dask cluster",
-        "",
-        "Command: `python benchmarks/dask_transfer.py` (from the repository root)",
-        "",
-        f"- date: {datetime.date.today().isoformat()}",
-        f"- {os.cpu_count()} cores; dask {dask.__version__}, distributed "
-        f"{distributed.__version__}, joblib {joblib.__version__}, scikit-learn "
-        f"{sklearn.__version__}, torch {torch.__version__}, numpy "
-        f"{np.__version__}, Python {platform.python_version()}, "
-        f"{platform.machine()}; comm compression: "
-        f"{dask.config.get('distributed.comm.compression')}",
-        f"- series: {n_rows:,} rows x {N_FEATURES} float32 features "
-        f"({values.nbytes / MB:.1f} MB), window {window}",
-        "",
-        "## Pickling windows",
-        "",
-        *pickling,
-        "",
-        "## A search on a LocalCluster (2 workers x 1 thread)",
-        "",
-        f"4 candidates x 2 TimeSeriesSplit folds (max_train_size={max_train_size}, "
-        f"test_size=1000) = {results['pipeline']['n_fits']} fits, "
-        "RNNRegressor(max_epochs=1, batch_size=64), no refit; torch threads per "
-        f"worker task: {threads}.",
-        "",
-        "| variant | X pickled (MB) | received by the workers (MB) | "
-        "arrivals of X, y | the rest per fit (kB) | X shipped with every fit "
-        "would be (MB) | peak rise per worker (MB) | peak rise, client + "
-        "scheduler (MB) | batches of fits run per worker |",
-        "|---|---:|---:|---|---:|---:|---|---:|---|",
-    ]
-    for name, r in results.items():
-        lines.append(
-            f"| {name} | {r['x_mb']:.1f} | {r['total_mb']:.1f} | "
-            f"{r['x_arrivals']}, {r['y_arrivals']} | "
-            f"{r['rest_kb_per_fit']:.0f} | {r['n_fits'] * r['x_mb']:.0f} | "
-            f"{', '.join(f'{m:.0f}' for m in r['worker_rise_mb'])} | "
-            f"{r['client_rise_mb']:.0f} | {', '.join(map(str, r['batches']))} |"
-        )
-    pipe, windows = results["pipeline"], results["windows"]
-    lines += [
-        "",
-        f"`X` arrived {pipe['x_arrivals']} times for {pipe['n_fits']} fits, and `y` "
-        f"{pipe['y_arrivals']} times: joblib's dask backend scattered each once and "
-        "the other worker fetched it from the first, instead of one copy per fit. "
-        f"The rest, {pipe['rest_kb_per_fit']:.0f} kB per fit, is the tasks "
-        "themselves (a clone of the estimator, its parameters, the scorer), the "
-        "fold indices, which are scattered too, and control messages. The "
-        "windows made on the client travelled as "
-        f"{windows['x_mb'] / pipe['x_mb']:.0f}x the bytes of the series "
-        f"({windows['total_mb'] / pipe['total_mb']:.0f}x in all), raised the peak "
-        "memory of the worker that held them "
-        f"{max(windows['worker_rise_mb']) / max(pipe['worker_rise_mb']):.0f}x as "
-        "much as the pipeline did (the pipeline makes the same windows as a view "
-        "on the worker), and raised this process's peak by "
-        f"{windows['client_rise_mb']:.0f} MB to pickle them.",
-    ]
-    if 0 in windows["batches"]:
-        lines[-1] += (
-            " Rather than copy the windows to the second worker, dask ran every "
-            "fit on the worker that held them: the search lost its parallelism too."
-        )
-    text = "\n".join(lines) + "\n"
-    publish("dask_transfer", text, args.quick)
+    n_fits = rows[0]["n_fits"]
+    return {
+        "environment": {
+            "comm compression": str(dask.config.get("distributed.comm.compression")),
+            "series": f"{n_rows:,} rows x {N_FEATURES} float32 features "
+            f"({values.nbytes / MB:.1f} MB), window {window}",
+            "search": f"4 candidates x 2 TimeSeriesSplit folds (max_train_size="
+            f"{max_train_size}, test_size=1000) = {n_fits} fits, "
+            "RNNRegressor(max_epochs=1, batch_size=64), no refit",
+            "torch threads per worker task": str(threads),
+        },
+        "pickling": pickling_rows(values, window),
+        "search": rows,
+    }
+
+
+PICKLING = {
+    "array": "{array}",
+    "shape": "{shape}",
+    "memory it reads (MB)": "{read_mb:.1f}",
+    "nbytes = dask sizeof (MB)": "{nbytes_mb:.1f}",
+    "pickle (MB)": "{pickle_mb:.1f}",
+    "pickle / series": "{ratio:.1f}x",
+}
+SEARCH = {
+    "variant": "{variant}",
+    "X pickled (MB)": "{x_mb:.1f}",
+    "received by the workers (MB)": "{total_mb:.1f}",
+    "arrivals of X, y": "{x_arrivals}, {y_arrivals}",
+    "the rest per fit (kB)": "{rest_kb_per_fit:.0f}",
+    "X shipped with every fit would be (MB)": lambda r: (
+        f"{r['n_fits'] * r['x_mb']:.0f}"
+    ),
+    "peak rise per worker (MB)": lambda r: ", ".join(
+        f"{m:.0f}" for m in r["worker_rise_mb"]
+    ),
+    "peak rise, client + scheduler (MB)": "{client_rise_mb:.0f}",
+    "batches of fits run per worker": lambda r: ", ".join(map(str, r["batches"])),
+}
+
+
+def render(data):
+    return "\n\n".join(
+        [
+            harness.stamp(data["environment"]),
+            "### Pickling windows",
+            harness.table(data["pickling"], PICKLING, "llrrrr"),
+            "### A search on a LocalCluster (2 workers x 1 thread)",
+            harness.table(data["search"], SEARCH, "lrrlrrlrl"),
+        ]
+    )
 
 
 if __name__ == "__main__":
-    main()
+    args = harness.parser(__doc__).parse_args()
+    packages = ["dask", "distributed", "joblib"]
+    harness.run(args, "dask_transfer", "speed.md", measure, render, packages)

@@ -1,67 +1,22 @@
 """Fit throughput of RNNRegressor against a hand-written PyTorch loop and skorch.
 
+The same model (each cell type, two sizes, two lengths) is trained three ways:
+a hand-written loop over torch's own module, skorch's ``NeuralNetRegressor``
+with its defaults, and ``RNNRegressor``; all do the same math from the same
+seed, so the ratios of their fit times are what each way of training costs.
+
 Run from the repository root::
 
-    python benchmarks/fit_overhead.py            # full run (~5 min), writes the results
+    python benchmarks/fit_overhead.py            # full run (~3 min)
     python benchmarks/fit_overhead.py --quick    # smoke run (seconds), writes nothing
 
-For each cell type (``lstm``, ``gru``, ``rnn``), at two model sizes (``hidden_size``
-32 and 128) and two sequence lengths (20 and 100 steps), the same model is trained
-three ways, timing the whole ``fit`` of each:
-
-(a) ``hand loop``: a hand-written PyTorch loop over preloaded float32 tensors,
-    shuffled by ``torch.randperm`` every epoch and cut into batches by indexing;
-    torch's own ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` (``batch_first=True``) plus
-    ``nn.Linear`` on the last time step, ``MSELoss``, ``Adam``,
-    ``zero_grad``/``backward``/``step``.
-(b) ``skorch default``: skorch's ``NeuralNetRegressor`` with its defaults, i.e. its
-    ``DataLoader`` over skorch's per-sample ``Dataset`` with the default collate
-    (``iterator_train__shuffle=True`` so that it shuffles like the others),
-    ``train_split=None`` (no validation), ``verbose=0``, on the module of (a).
-(c) ``RNNRegressor``: ``skrnn.RNNRegressor(cell=..., hidden_size=..., batch_size=32,
-    lr=1e-3, max_epochs=2, random_state=0)``.
-
-All three do the same math, so that the ratios show what each way of training
-costs on top of the model's own work: batches of 32 windows of a univariate
-series, 4,096 samples, Adam with lr 1e-3, 2 epochs (256 batches). RNNRegressor
-clips the gradient norm at 1.0 by default (``clip_grad_norm=1.0``) and
-standardises ``X`` per feature inside its module and ``y`` outside it, so (a) and
-(b) do the same: (a) calls ``torch.nn.utils.clip_grad_norm_(params, 1.0)`` before
-every step and (b) uses ``skorch.callbacks.GradientNormClipping(1.0)``; both use a
-module that standardises its input by ``x_mean``/``x_scale`` buffers (float64
-moments of the training inputs, stored as float32, like RNNRegressor's) and train
-on ``y`` standardised in float64 and cast to float32. (a) also seeds its weights
-and its shuffling like RNNRegressor (random_state=0), so (a) and (c) compute the
-same losses; the script reports how far their loss curves differ as a check.
-
-For GRU cells up to 64 units and for RNN cells, RNNRegressor trains through
-skrnn's own backward pass (``skrnn/_recurrence.py``) instead of autograd's graph of
-torch's module; its gradients are those of the module within float32 rounding
-(``tests/test_recurrence.py``), so the loss curves still agree to about 1e-6, and
-a ratio below 1 is the time it saves. The report also gives each cell's hand-loop
-time relative to the LSTM's of the same size and length: how much slower torch
-trains GRU and RNN cells than LSTM cells on this CPU.
-
-Timing: torch runs on one thread (``torch.set_num_threads(1)``, set below before
-anything else runs) so the numbers do not depend on how many cores are free. The
-machine may be shared with other jobs, so the three methods are interleaved in
-several rounds (a, b, c, a, b, c, ...) and the minimum (the least disturbed run)
-of each is reported, with its ratio to the hand loop; the process CPU time of each
-fit is recorded beside it, because it leaves out the time the process waited for a
-core while other jobs ran.
+The protocol, the tables and the conclusions are in ``results/speed.md``.
 """
 
-import argparse
-import datetime
-import os
-import platform
-import sys
-import time
-
+import _harness as harness
 import numpy as np
 import skorch
 import torch
-from _results import publish
 from skorch.callbacks import GradientNormClipping
 from torch import nn
 
@@ -81,7 +36,6 @@ MAX_EPOCHS = 2
 CLIP = 1.0
 SEED = 0
 ROUNDS = 3
-COMMAND = "python benchmarks/fit_overhead.py"
 
 
 def make_data(n_samples, n_steps, seed=0):
@@ -220,134 +174,70 @@ def configurations():
     ]
 
 
-def run(n_samples, rounds):
-    """Wall and CPU seconds per (configuration, method) and round, and loss curves."""
+def measure(args):
+    n_samples = N_SAMPLES_QUICK if args.quick else N_SAMPLES
+    rounds = args.rounds or (1 if args.quick else ROUNDS)
+    n_batches = MAX_EPOCHS * -(-n_samples // BATCH_SIZE)
     data = {n_steps: make_data(n_samples, n_steps) for n_steps in STEPS}
     # Warm-up: the first call of each method pays for lazy imports and caches.
     X_warm, y_warm = (a[: 4 * BATCH_SIZE] for a in data[STEPS[0]])
     for fit in METHODS.values():
         for cell in CELLS:
             fit(X_warm, y_warm, cell, HIDDEN_SIZES[0])
-    wall, cpu, curves = {}, {}, {}
-    for r in range(rounds):
-        for config in configurations():
-            cell, hidden_size, n_steps = config
-            X, y = data[n_steps]
-            for name, fit in METHODS.items():
-                start, start_cpu = time.perf_counter(), time.process_time()
-                curves[config, name] = fit(X, y, cell, hidden_size)
-                wall.setdefault((config, name), []).append(time.perf_counter() - start)
-                cpu.setdefault((config, name), []).append(
-                    time.process_time() - start_cpu
-                )
-            print(
-                f"round {r + 1}/{rounds}  {cell} h={hidden_size} steps={n_steps}  "
-                + "  ".join(f"{n} {wall[config, n][-1]:.2f} s" for n in METHODS)
-            )
-    return wall, cpu, curves
-
-
-def curve_difference(curves, config):
-    a = np.array(curves[config, "hand loop"])
-    c = np.array(curves[config, "RNNRegressor"])
-    return float(np.max(np.abs(a - c) / np.abs(a)))
-
-
-def format_table(wall, cpu, curves, n_batches):
-    """Markdown table, one row per configuration: times per batch and ratios."""
-    lines = [
-        "| cell | hidden | steps | hand loop (ms/batch) | skorch default / hand "
-        "| RNNRegressor / hand | RNNRegressor / hand (CPU) | RNNRegressor extra "
-        "per batch (us) | hand loop / LSTM's | RNNRegressor / LSTM's "
-        "| loss difference |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    methods = {
+        (config, name): lambda _, fit=fit, c=config: fit(*data[c[2]], c[0], c[1])
+        for config in configurations()
+        for name, fit in METHODS.items()
+    }
+    timings = harness.interleaved(methods, range(rounds))
+    rows = []
     for config in configurations():
         cell, hidden_size, n_steps = config
+        hand, rnn = timings[config, "hand loop"], timings[config, "RNNRegressor"]
         lstm = ("lstm", hidden_size, n_steps)
-
-        def best(times, name, config=config):
-            return min(times[config, name])
-
-        hand = best(wall, "hand loop")
-        lines.append(
-            f"| {cell} | {hidden_size} | {n_steps} | {1e3 * hand / n_batches:.2f} "
-            f"| {best(wall, 'skorch default') / hand:.2f}x "
-            f"| {best(wall, 'RNNRegressor') / hand:.2f}x "
-            f"| {best(cpu, 'RNNRegressor') / best(cpu, 'hand loop'):.2f}x "
-            f"| {1e6 * (best(wall, 'RNNRegressor') - hand) / n_batches:+.0f} "
-            f"| {hand / min(wall[lstm, 'hand loop']):.2f}x "
-            f"| {best(wall, 'RNNRegressor') / min(wall[lstm, 'RNNRegressor']):.2f}x "
-            f"| {curve_difference(curves, config):.1e} |"
+        curves = np.array([hand.results[-1], rnn.results[-1]])
+        rows.append(
+            {
+                "cell": cell,
+                "hidden": hidden_size,
+                "steps": n_steps,
+                "hand_ms": 1e3 * hand.min / n_batches,
+                "skorch_ratio": timings[config, "skorch default"].min / hand.min,
+                "rnn_ratio": rnn.min / hand.min,
+                "rnn_cpu_ratio": min(rnn.cpu) / min(hand.cpu),
+                "extra_us": 1e6 * (rnn.min - hand.min) / n_batches,
+                "hand_vs_lstm": hand.min / timings[lstm, "hand loop"].min,
+                "rnn_vs_lstm": rnn.min / timings[lstm, "RNNRegressor"].min,
+                "loss_difference": np.max(
+                    np.abs(curves[0] - curves[1]) / np.abs(curves[0])
+                ),
+            }
         )
-    return "\n".join(lines)
+    setup = f"{n_samples} samples, {n_batches} batches a fit, {rounds} rounds"
+    return {"environment": {"setup": setup}, "results": rows}
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help=f"{N_SAMPLES_QUICK} samples, one round, no results file (smoke run)",
-    )
-    parser.add_argument(
-        "--rounds", type=int, default=None, help=f"rounds (default {ROUNDS})"
-    )
-    args = parser.parse_args(argv)
-    n_samples = N_SAMPLES_QUICK if args.quick else N_SAMPLES
-    rounds = args.rounds or (1 if args.quick else ROUNDS)
-    n_batches = MAX_EPOCHS * -(-n_samples // BATCH_SIZE)
+COLUMNS = {
+    "cell": "{cell}",
+    "hidden": "{hidden}",
+    "steps": "{steps}",
+    "hand loop (ms/batch)": "{hand_ms:.2f}",
+    "skorch default / hand": "{skorch_ratio:.2f}x",
+    "RNNRegressor / hand": "{rnn_ratio:.2f}x",
+    "RNNRegressor / hand (CPU)": "{rnn_cpu_ratio:.2f}x",
+    "RNNRegressor extra per batch (us)": "{extra_us:+.0f}",
+    "hand loop / LSTM's": "{hand_vs_lstm:.2f}x",
+    "RNNRegressor / LSTM's": "{rnn_vs_lstm:.2f}x",
+    "loss difference": "{loss_difference:.1e}",
+}
 
-    started = time.perf_counter()
-    wall, cpu, curves = run(n_samples, rounds)
-    table = format_table(wall, cpu, curves, n_batches)
-    print()
-    print(table)
-    if args.quick:
-        return
 
-    lstm = [config for config in configurations() if config[0] == "lstm"]
-    ratios = [min(wall[c, "RNNRegressor"]) / min(wall[c, "hand loop"]) for c in lstm]
-    extra = [
-        1e6 * (min(wall[c, "RNNRegressor"]) - min(wall[c, "hand loop"])) / n_batches
-        for c in lstm
-    ]
-    verdict = (
-        f"{'met' if max(ratios) <= 1.05 else 'NOT met'} "
-        f"({', '.join(f'{r:.2f}x' for r in ratios)}). RNNRegressor spends "
-        f"{min(extra):+.0f} to {max(extra):+.0f} us a batch more than the hand "
-        "loop (skorch's callbacks and history, skrnn's batches), and a few "
-        "milliseconds a fit (checking the input, scaling, building the net): "
-        "a larger share of the smallest models' batches"
-    )
-    report = f"""# Fit throughput: RNNRegressor vs skorch vs a hand-written loop
-
-Command: `{COMMAND}` (from the repository root), \
-{(time.perf_counter() - started) / 60:.1f} minutes
-
-- date: {datetime.date.today().isoformat()}
-- torch {torch.__version__}, skorch {skorch.__version__}, numpy {np.__version__}, \
-Python {platform.python_version()}, {platform.machine()}
-- threads: `torch.set_num_threads({N_THREADS})` (set at the top of the script)
-- setup: batches of {BATCH_SIZE} windows x 1 feature, {n_samples} samples, Adam lr \
-{LR:g}, {MAX_EPOCHS} epochs ({n_batches} batches), gradient norm clipped at \
-{CLIP:g}, inputs and targets standardised
-- timing: whole `fit`, the three methods interleaved in {rounds} rounds on a machine
-  of {os.cpu_count()} cores that other jobs may share; the minimum over the rounds.
-  "hand loop (ms/batch)" is the hand loop's wall time per batch; the ratios divide
-  wall times (and CPU times, in the CPU column) of the same configuration; "/ LSTM's"
-  divides by the same method's time for an LSTM of the same size and length.
-- "loss difference": largest relative difference between the hand loop's and
-  RNNRegressor's training loss per epoch (same math from the same seed).
-- RNNRegressor trains GRU cells of up to 64 units and RNN cells through skrnn's own
-  backward pass (`skrnn/_recurrence.py`), LSTM cells and wider GRUs through torch's.
-
-{table}
-
-Target: RNNRegressor <= 1.05x the hand loop for the LSTM: {verdict}.
-"""
-    publish("fit_overhead", report)
+def render(data):
+    results = harness.table(data["results"], COLUMNS, "l" + "r" * 10)
+    return harness.stamp(data["environment"]) + "\n\n" + results
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    parser = harness.parser(__doc__)
+    parser.add_argument("--rounds", type=int, help=f"rounds (default {ROUNDS})")
+    harness.run(parser.parse_args(), "fit_overhead", "speed.md", measure, render)

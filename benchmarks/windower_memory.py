@@ -1,32 +1,24 @@
 """Peak memory of fitting SequenceWindower + RNNRegressor on a long series.
 
-SequenceWindower returns a zero-copy strided view, and RNNRegressor gathers each
-batch from it when needed, so fitting on 200,000 windows of 128 steps x 8 features
-(a materialised float32 copy would be 200,000 x 128 x 8 x 4 B = 819 MB) should
-cost little more than the series itself. Each variant runs in a fresh process; the
-number reported is how far the peak resident set size (VmHWM) rises above the
-process's footprint after imports and data creation.
+Each variant (the pipeline on the rows, and the same fit on a materialised copy
+of the windows) runs in a fresh process, which reports how far its peak resident
+set size (VmHWM) rises above its footprint after imports and data.
 
-Variants, side by side:
+Run from the repository root::
 
-- ``pipeline``: ``Pipeline([SequenceWindower(128), RNNRegressor(...)])``, fit one
-  epoch with batch size 256 (the benchmark of the issue; target below 300 MB);
-- ``materialised``: the same fit on ``np.ascontiguousarray`` of the windows, what a
-  hand-made window array costs.
+    python benchmarks/windower_memory.py           # full run (~1 min per variant)
+    python benchmarks/windower_memory.py --quick   # 20,000 rows, writes nothing
 
-Run ``python benchmarks/windower_memory.py`` (about a minute per variant on
-2 cores); ``--quick`` uses 20,000 rows. Results go to
-the ``windower_memory`` section of ``benchmarks/results/speed.md``.
+The protocol, the tables and the conclusions are in ``results/speed.md``.
 """
 
 import argparse
-import datetime
 import json
 import subprocess
 import sys
 from pathlib import Path
 
-from _results import publish
+import _harness as harness
 
 N_FEATURES, WINDOW, BATCH_SIZE = 8, 128, 256
 
@@ -47,9 +39,7 @@ def _child(variant, n_rows):
     from skrnn import RNNRegressor, SequenceWindower
 
     torch.set_num_threads(2)
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(n_rows, N_FEATURES)).astype(np.float32)
-    y = X[:, 0].cumsum().astype(np.float32)
+    X, y = harness.random_rows(n_rows, N_FEATURES)
     rnn = RNNRegressor(
         hidden_size=16, batch_size=BATCH_SIZE, max_epochs=1, random_state=0
     )
@@ -64,46 +54,37 @@ def _child(variant, n_rows):
     print(json.dumps({"rise_mb": _rss_mb("VmHWM") - baseline, "baseline_mb": baseline}))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20,000 rows")
+def measure(args):
+    n_rows = 20_000 if args.quick else 200_000
+    rows = []
+    for variant in ("pipeline", "materialised"):
+        command = [sys.executable, __file__, "--child", variant, "--rows", str(n_rows)]
+        out = subprocess.run(command, check=True, capture_output=True, text=True)
+        rows.append({"variant": variant, **json.loads(out.stdout.splitlines()[-1])})
+        print(f"{variant:>13}: peak rises {rows[-1]['rise_mb']:.0f} MB")
+    materialised = n_rows * WINDOW * N_FEATURES * 4 / 1e6
+    setup = f"{n_rows:,} rows; a materialised window array holds {materialised:.0f} MB"
+    return {"environment": {"setup": setup}, "results": rows}
+
+
+COLUMNS = {
+    "variant": "{variant}",
+    "peak rise above footprint (MB)": "{rise_mb:.0f}",
+    "footprint after imports and data (MB)": "{baseline_mb:.0f}",
+}
+
+
+def render(data):
+    results = harness.table(data["results"], COLUMNS, "lrr")
+    return harness.stamp(data["environment"]) + "\n\n" + results
+
+
+if __name__ == "__main__":
+    parser = harness.parser(__doc__)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child, args.rows)
-        return
-    n_rows = 20_000 if args.quick else 200_000
-    materialised_mb = n_rows * WINDOW * N_FEATURES * 4 / 1e6
-    rows = []
-    for variant in ("pipeline", "materialised"):
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", variant, "--rows", str(n_rows)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        result = json.loads(out.strip().splitlines()[-1])
-        rows.append((variant, result["rise_mb"], result["baseline_mb"]))
-        print(f"{variant:>13}: peak rises {result['rise_mb']:.0f} MB")
-    table = "\n".join(
-        f"| {variant} | {rise:.0f} | {base:.0f} |" for variant, rise, base in rows
-    )
-    report = f"""# Windower memory: peak resident memory while fitting
-
-Command: `python benchmarks/windower_memory.py{" --quick" if args.quick else ""}`
-({datetime.date.today()}). {n_rows:,} rows x {N_FEATURES} float32 features, window
-{WINDOW}, RNNRegressor(hidden_size=16, batch_size={BATCH_SIZE}, max_epochs=1). A
-materialised window array would hold {materialised_mb:.0f} MB.
-
-| variant | peak rise above footprint (MB) | footprint after imports and data (MB) |
-|---|---:|---:|
-{table}
-
-Target for `pipeline`: below 300 MB.
-"""
-    publish("windower_memory", report, args.quick)
-
-
-if __name__ == "__main__":
-    main()
+    else:
+        harness.run(args, "windower_memory", "speed.md", measure, render)

@@ -1,12 +1,11 @@
-"""Draw the benchmark results (``benchmarks/results/*.md``) as figures for the docs.
+"""Draw the benchmark results (``benchmarks/results/*.json``) as figures for the docs.
 
-The benchmark scripts write Markdown tables; this reads them back, so a figure
-always shows the numbers of the table beside it. ``conf.py`` calls :func:`draw`
-at the start of every build.
+The benchmark scripts store their measurements as JSON and render the same data
+as the Markdown tables beside the figures, so a figure always shows the numbers
+of its table. ``conf.py`` calls :func:`draw` at the start of every build.
 """
 
-import re
-import sys
+import json
 from pathlib import Path
 
 import matplotlib
@@ -14,45 +13,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-import _results  # noqa: E402  (benchmarks/_results.py: where results are written)
+RESULTS = Path(__file__).parents[1] / "benchmarks" / "results"
 
 
-def _text(name):
-    """Section ``name`` of ``results/speed.md``, or ``results/<name>.md``."""
-    if name in _results.SPEED_SECTIONS:
-        return _results.sections()[name]
-    return (_results.RESULTS / f"{name}.md").read_text()
-
-
-def tables(name):
-    """Every Markdown table of a results section or file, as lists of row dicts."""
-    found, current = [], None
-    for line in _text(name).splitlines():
-        if not line.startswith("|"):
-            current = None
-            continue
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if current is None:
-            current = {"header": cells, "rows": []}
-            found.append(current)
-        elif not set("".join(cells)) <= set("-:"):
-            current["rows"].append(dict(zip(current["header"], cells, strict=True)))
-    return [table["rows"] for table in found]
-
-
-def table_with(name, column):
-    """The first table of ``results/<name>.md`` that has ``column``."""
-    for rows in tables(name):
-        if rows and column in rows[0]:
-            return rows
-    raise ValueError(f"no table with a {column!r} column in the {name} results")
-
-
-def number(cell):
-    """The first number in a cell: '1.047x' -> 1.047, '0.70 ± 0.1' -> 0.70."""
-    return float(re.search(r"-?\d+(?:\.\d+)?", cell.replace(",", "")).group())
+def rows(name, table="results"):
+    """The records of one table of ``benchmarks/results/<name>.json``."""
+    return json.loads((RESULTS / f"{name}.json").read_text())[table]
 
 
 def _bars(ax, labels, values, highlight, xlabel, target=None):
@@ -82,14 +48,14 @@ def _grouped(ax, labels, series, xlabel, reference):
 
 
 def fit_overhead(axes):
-    rows = table_with("fit_overhead", "RNNRegressor / hand")
-    labels = [f"{r['cell']} {r['hidden']} units, {r['steps']} steps" for r in rows]
+    found = rows("fit_overhead")
+    labels = [f"{r['cell']} {r['hidden']} units, {r['steps']} steps" for r in found]
     _grouped(
         axes[0],
         labels,
         {
-            "skorch default": [number(r["skorch default / hand"]) for r in rows],
-            "RNNRegressor": [number(r["RNNRegressor / hand"]) for r in rows],
+            "skorch default": [r["skorch_ratio"] for r in found],
+            "RNNRegressor": [r["rnn_ratio"] for r in found],
         },
         "fit time / hand loop over torch's module",
         reference=1.0,
@@ -98,10 +64,8 @@ def fit_overhead(axes):
         axes[1],
         labels,
         {
-            "hand loop (torch's modules)": [
-                number(r["hand loop / LSTM's"]) for r in rows
-            ],
-            "RNNRegressor": [number(r["RNNRegressor / LSTM's"]) for r in rows],
+            "hand loop (torch's modules)": [r["hand_vs_lstm"] for r in found],
+            "RNNRegressor": [r["rnn_vs_lstm"] for r in found],
         },
         "fit time / the same method's LSTM",
         reference=1.0,
@@ -110,14 +74,14 @@ def fit_overhead(axes):
 
 
 def predict_latency(axes):
-    rows = table_with("predict_latency", "min / bare")
-    inputs = list(dict.fromkeys((row["steps"], row["input"]) for row in rows))
+    found = rows("predict_latency")
+    inputs = list(dict.fromkeys((row["steps"], row["input"]) for row in found))
     for ax, (steps, what) in zip(axes, inputs, strict=True):
-        chosen = [r for r in rows if (r["steps"], r["input"]) == (steps, what)]
+        chosen = [r for r in found if (r["steps"], r["input"]) == (steps, what)]
         _bars(
             ax,
             [row["method"] for row in chosen],
-            [number(row["min / bare"]) for row in chosen],
+            [row["ratio"] for row in chosen],
             "RNNRegressor",
             "time / bare module",
             target=2.0 if what == "one sequence" else 1.1,
@@ -126,26 +90,27 @@ def predict_latency(axes):
 
 
 def windower_memory(ax):
-    rows = table_with("windower_memory", "peak rise above footprint (MB)")
+    found = rows("windower_memory")
     _bars(
         ax,
-        [row["variant"] for row in rows],
-        [number(row["peak rise above footprint (MB)"]) for row in rows],
+        [row["variant"] for row in found],
+        [row["rise_mb"] for row in found],
         "pipeline",
         "peak memory rise during fit (MB)",
     )
 
 
 def early_stopping(ax):
-    rows = table_with("early_stopping", "mean norm. (learnable)")
+    found = rows("early_stopping", "configurations")
     _bars(
         ax,
         [
-            row["configuration"].replace("**(chosen)**", "(chosen)")
-            + f", CPU {number(row['CPU time vs baseline']):.2f}x"
-            for row in rows
+            row["configuration"]
+            + (" (chosen)" if row["chosen"] else "")
+            + f", CPU {row['cpu_ratio']:.2f}x"
+            for row in found
         ],
-        [number(row["mean norm. (learnable)"]) for row in rows],
+        [row["mean_norm"] for row in found],
         "chosen",
         "mean normalised score on the learnable tasks",
     )
@@ -153,11 +118,13 @@ def early_stopping(ax):
 
 def defaults(ax):
     # Stage 1 of the search; the defaults are its recommendation.
-    rows = table_with("defaults", "mean norm.")
+    data = json.loads((RESULTS / "defaults.json").read_text())
+    by_label = {row["configuration"]: row for row in data["configurations"]}
+    found = [by_label[label] for label in data["stages"][0]["rows"]]
     _bars(
         ax,
-        [f"{row['configuration']}, {row['fit s (all tasks)']} s" for row in rows],
-        [number(row["mean norm."]) for row in rows],
+        [f"{row['configuration']}, {row['fit_s']:.0f} s" for row in found],
+        [row["mean_norm"] for row in found],
         "lr=0.01 h=64 bs=32 clip=1 ep=50",
         "mean normalised score over the tasks (the defaults in blue)",
     )
