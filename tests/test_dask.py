@@ -30,6 +30,10 @@ from skrnn import RNNClassifier, RNNRegressor, SequenceWindower
 
 distributed = pytest.importorskip("distributed")
 
+# Under pytest-xdist with --dist loadgroup, these tests share one worker, and so
+# one cluster.
+pytestmark = pytest.mark.xdist_group("dask")
+
 TIMEOUT = 60  # seconds for any one wait on the cluster
 
 
@@ -107,13 +111,8 @@ def _series(n_rows=240):
     return values[:-1, None], values[1:]
 
 
-def _pipeline():
-    return Pipeline(
-        [
-            ("win", SequenceWindower()),
-            ("rnn", RNNRegressor(hidden_size=8, max_epochs=3, random_state=0)),
-        ]
-    )
+def _pipeline(fast):
+    return Pipeline([("win", SequenceWindower()), ("rnn", RNNRegressor(**fast))])
 
 
 def _search_on_dask(search, X, y):
@@ -138,10 +137,14 @@ def _on_each_worker(client, function):
     return [future.result(timeout=TIMEOUT) for future in futures]
 
 
-def test_grid_search_of_a_pipeline_on_dask_matches_the_local_search(client, one_thread):
+def test_grid_search_of_a_pipeline_on_dask_matches_the_local_search(
+    client, one_thread, fast
+):
     X, y = _series()
     grid = {"win__window": [6, 12], "rnn__hidden_size": [4, 8]}
-    search = GridSearchCV(_pipeline(), grid, cv=TimeSeriesSplit(n_splits=2), n_jobs=-1)
+    search = GridSearchCV(
+        _pipeline(fast), grid, cv=TimeSeriesSplit(n_splits=2), n_jobs=-1
+    )
     remote = within(TIMEOUT, _search_on_dask, clone(search), X, y)
     local = clone(search).set_params(n_jobs=1).fit(X, y)
     assert remote.best_params_ == local.best_params_
@@ -153,11 +156,11 @@ def test_grid_search_of_a_pipeline_on_dask_matches_the_local_search(client, one_
 
 
 def test_grid_search_of_a_classifier_on_dask_matches_the_local_search(
-    client, one_thread, labelled_sequences
+    client, one_thread, fast, labelled_sequences
 ):
     X, y = labelled_sequences
     search = GridSearchCV(
-        RNNClassifier(max_epochs=3, random_state=0),
+        RNNClassifier(**fast),
         {"hidden_size": [4, 8], "cell": ["lstm", "gru"]},
         cv=StratifiedKFold(n_splits=2),
         scoring="neg_log_loss",
@@ -171,7 +174,7 @@ def test_grid_search_of_a_classifier_on_dask_matches_the_local_search(
     )
 
 
-def test_each_worker_runs_torch_on_one_thread(client):
+def test_each_worker_runs_torch_on_one_thread(client, fast):
     # The nanny sets OMP_NUM_THREADS=MKL_NUM_THREADS=1 before it spawns a worker
     # (distributed.nanny.pre-spawn-environ); torch reads them when it starts, and
     # MKL_NUM_THREADS wins when both are set.
@@ -182,7 +185,7 @@ def test_each_worker_runs_torch_on_one_thread(client):
     assert _on_each_worker(client, torch.get_num_threads) == [1, 1]
     # So does each fit that joblib sends there, in a worker's executor thread.
     X, y = _series(120)
-    pipe = _pipeline().set_params(
+    pipe = _pipeline(fast).set_params(
         rnn=ThreadRecordingRNN(hidden_size=4, max_epochs=1, random_state=0)
     )
     fitted = within(TIMEOUT, _cross_validate_on_dask, pipe, X, y)
@@ -192,11 +195,11 @@ def test_each_worker_runs_torch_on_one_thread(client):
 
 
 def test_model_fitted_on_a_worker_predicts_on_the_client_as_a_local_fit(
-    client, one_thread
+    client, one_thread, fast
 ):
     X, y = _series()
-    remote = client.submit(clone(_pipeline()).fit, X, y, pure=False)
+    remote = client.submit(clone(_pipeline(fast)).fit, X, y, pure=False)
     remote = remote.result(timeout=TIMEOUT)
-    local = clone(_pipeline()).fit(X, y)
+    local = clone(_pipeline(fast)).fit(X, y)
     assert remote[-1].device_ == torch.device("cpu")
     np.testing.assert_array_equal(remote.predict(X), local.predict(X))

@@ -14,8 +14,6 @@ from skrnn import (
     recursive_forecast,
 )
 
-FAST = {"max_epochs": 3, "hidden_size": 8, "random_state": 0}
-
 
 class _LastValuePlusOne:
     """A stand-in regressor whose forecasts are easy to predict by hand."""
@@ -39,9 +37,9 @@ def test_recursive_forecast_feeds_predictions_back():
     np.testing.assert_array_equal(forecast, [10, 11, 12, 13])
 
 
-def test_recursive_forecast_returns_series_on_future_dates():
+def test_recursive_forecast_returns_series_on_future_dates(fast):
     series = _monthly()
-    reg = RNNRegressor(**FAST).fit(*make_windows(series, window=12))
+    reg = RNNRegressor(**fast).fit(*make_windows(series, window=12))
     forecast = recursive_forecast(reg, series, steps=6, window=12)
     assert isinstance(forecast, pd.Series)
     assert forecast.name == "sales"
@@ -72,11 +70,11 @@ def test_recursive_forecast_requires_future_exogenous_columns():
         )
 
 
-def test_recursive_forecast_with_windower_pipeline():
+def test_recursive_forecast_with_windower_pipeline(fast):
     series = _monthly()
     frame = series.to_frame()
     pipe = Pipeline(
-        [("win", SequenceWindower(window=6)), ("rnn", RNNRegressor(**FAST))]
+        [("win", SequenceWindower(window=6)), ("rnn", RNNRegressor(**fast))]
     )
     pipe.fit(frame.iloc[:-1], series.shift(-1).iloc[:-1])
     forecast = recursive_forecast(pipe, frame, steps=3)
@@ -85,12 +83,12 @@ def test_recursive_forecast_with_windower_pipeline():
     assert forecast.iloc[0] == pytest.approx(pipe[-1].predict(windows)[0])
 
 
-def test_forecasts_from_a_fitted_search_use_its_best_pipeline():
+def test_forecasts_from_a_fitted_search_use_its_best_pipeline(fast):
     # The window comes from the best pipeline's SequenceWindower.
     series = _monthly()
     frame = series.to_frame()
     pipe = Pipeline(
-        [("win", SequenceWindower(window=6)), ("rnn", RNNRegressor(**FAST))]
+        [("win", SequenceWindower(window=6)), ("rnn", RNNRegressor(**fast))]
     )
     search = GridSearchCV(pipe, {"win__window": [3, 6]}, cv=TimeSeriesSplit(2))
     search.fit(frame.iloc[:-1], series.shift(-1).iloc[:-1])
@@ -102,16 +100,16 @@ def test_forecasts_from_a_fitted_search_use_its_best_pipeline():
         recursive_forecast(unfitted, frame, steps=3)
 
 
-def test_direct_forecast_predicts_the_horizon_at_once():
+def test_direct_forecast_predicts_the_horizon_at_once(fast):
     series = _monthly()
-    reg = RNNRegressor(**FAST).fit(*make_windows(series, window=12, horizon=4))
+    reg = RNNRegressor(**fast).fit(*make_windows(series, window=12, horizon=4))
     forecast = direct_forecast(reg, series, window=12)
     assert list(forecast.index) == list(pd.date_range("2004-01", periods=4, freq="MS"))
     expected = reg.predict(series.to_numpy()[np.newaxis, -12:, np.newaxis])[0]
     np.testing.assert_allclose(forecast.to_numpy(), expected)
 
 
-def test_forecast_errors():
+def test_forecast_errors(fast):
     with pytest.raises(ValueError, match="window is required"):
         recursive_forecast(_LastValuePlusOne(), np.arange(5.0), 2)
     with pytest.raises(ValueError, match="fewer than window=8"):
@@ -119,6 +117,6 @@ def test_forecast_errors():
     with pytest.raises(ValueError, match="steps must be an integer >= 1"):
         recursive_forecast(_LastValuePlusOne(), np.arange(5.0), 0, window=2)
     series = _monthly()
-    reg = RNNRegressor(**FAST).fit(*make_windows(series, window=4, horizon=2))
+    reg = RNNRegressor(**fast).fit(*make_windows(series, window=4, horizon=2))
     with pytest.raises(ValueError, match="Use direct_forecast"):
         recursive_forecast(reg, series, 2, window=4)

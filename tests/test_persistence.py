@@ -22,11 +22,11 @@ from skorch.callbacks import Callback
 from skrnn import RNNClassifier, RNNRegressor, SequenceWindower, load, save
 from skrnn._persistence import _digest
 
-FAST = {"max_epochs": 3, "hidden_size": 8, "random_state": 0}
+KINDS = ("regressor", "classifier", "tagger", "pipeline")
 
 
-def _fitted(rng):
-    """Fitted estimators of every kind, and inputs to predict on."""
+def _fitted(rng, fast, kinds=KINDS):
+    """Fitted estimators of the given kinds, and inputs to predict on."""
     X = rng.normal(size=(40, 6, 2))
     y = X[:, -1, 0] - X[:, -2, 1]
     frame = pd.DataFrame(
@@ -34,31 +34,31 @@ def _fitted(rng):
         columns=["load", "temp"],
         index=pd.date_range("2024-01-01", periods=60, freq="h"),
     )
-    models = {
-        "regressor": (
+    fit = {
+        "regressor": lambda: (
             RNNRegressor(
-                **FAST, early_stopping=True, lr_schedule="plateau", head_layers=(4,)
+                **fast, early_stopping=True, lr_schedule="plateau", head_layers=(4,)
             ).fit(X, np.c_[y, 2 * y]),
             X,
         ),
-        "classifier": (
+        "classifier": lambda: (
             RNNClassifier(
-                **FAST, cell="gru", bidirectional=True, class_weight="balanced"
+                **fast, cell="gru", bidirectional=True, class_weight="balanced"
             ).fit(X, np.where(y > 0, "up", "down")),
             X,
         ),
-        "tagger": (
-            RNNClassifier(**FAST, return_sequences=True).fit(X, X[:, :, 0] > 0),
+        "tagger": lambda: (
+            RNNClassifier(**fast, return_sequences=True).fit(X, X[:, :, 0] > 0),
             [X[0], X[1, 2:]],
         ),
-        "pipeline": (
+        "pipeline": lambda: (
             make_pipeline(
-                SequenceWindower(window=5), RNNRegressor(**FAST, cell="rnn")
+                SequenceWindower(window=5), RNNRegressor(**fast, cell="rnn")
             ).fit(frame[:48], frame["load"].shift(-1)[:48].fillna(0.0)),
             frame[48:],
         ),
     }
-    return models
+    return {kind: fit[kind]() for kind in kinds}
 
 
 def _outputs(model, X):
@@ -68,21 +68,28 @@ def _outputs(model, X):
     return outputs
 
 
-def _run(script, tmp_path):
-    """Run ``script`` in a fresh interpreter; fail with its output if it fails."""
+def _run(script, tmp_path, *, without_gpu=False):
+    """Run ``script`` in a fresh interpreter; fail with its output if it fails.
+
+    ``without_gpu`` hides every GPU from it, as on a machine that has none.
+    """
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""} if without_gpu else None
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(script), str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=120,
+        env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
 
-def test_pickle_joblib_and_safe_format_round_trip_in_a_fresh_process(rng, tmp_path):
+def test_pickle_joblib_and_safe_format_round_trip_in_a_fresh_process(
+    rng, fast, tmp_path
+):
     expected = {}
-    for name, (model, X) in _fitted(rng).items():
+    for name, (model, X) in _fitted(rng, fast).items():
         with open(tmp_path / f"{name}.pkl", "wb") as f:
             pickle.dump(model, f)
         joblib.dump(model, tmp_path / f"{name}.joblib")
@@ -124,6 +131,40 @@ def test_pickle_joblib_and_safe_format_round_trip_in_a_fresh_process(rng, tmp_pa
     )
 
 
+@pytest.mark.cuda
+def test_model_fitted_on_a_gpu_loads_and_predicts_on_a_machine_without_one(
+    rng, fast, tmp_path
+):
+    X = rng.normal(size=(40, 6, 2))
+    model = RNNRegressor(**fast, device="cuda").fit(X, X[:, -1, 0])
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "expected.npy", model.predict(X))
+    (tmp_path / "gpu.pkl").write_bytes(pickle.dumps(model))
+    save(model, tmp_path / "gpu.safetensors")
+    _run(
+        """
+        import pickle, sys, warnings
+        from pathlib import Path
+        import numpy as np, torch
+        import skrnn
+
+        path = Path(sys.argv[1])
+        assert not torch.cuda.is_available()
+        X, expected = np.load(path / "X.npy"), np.load(path / "expected.npy")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # each says it loads on the CPU
+            pickled = pickle.loads((path / "gpu.pkl").read_bytes())
+            saved = skrnn.load(path / "gpu.safetensors")
+        for model in (pickled, saved):
+            assert model.device_ == torch.device("cpu")
+            # The CPU's kernels, not cuDNN's: equal to float32 rounding.
+            np.testing.assert_allclose(model.predict(X), expected, atol=1e-5)
+        """,
+        tmp_path,
+        without_gpu=True,
+    )
+
+
 def _device_tensors(model):
     """The storages that would live on the GPU had ``model`` been fitted there."""
     net = model.net_
@@ -133,8 +174,10 @@ def _device_tensors(model):
     return {tensor.untyped_storage().data_ptr() for tensor in tensors}
 
 
-def test_pickle_of_a_model_fitted_on_a_gpu_loads_and_predicts_on_a_cpu(rng, tmp_path):
-    model, X = _fitted(rng)["regressor"]
+def test_pickle_of_a_model_fitted_on_a_gpu_loads_and_predicts_on_a_cpu(
+    rng, fast, tmp_path
+):
+    model, X = _fitted(rng, fast, ["regressor"])["regressor"]
     expected = model.predict(X)
     # Pickle it as a CUDA fit would be pickled: skorch's device "cuda", and the
     # module's and optimizer's storages tagged "cuda:0", so that loading them
@@ -177,12 +220,13 @@ def test_pickle_of_a_model_fitted_on_a_gpu_loads_and_predicts_on_a_cpu(rng, tmp_
         print(*{str(w.message) for w in caught}, sep="\\n")
         """,
         tmp_path,
+        without_gpu=True,
     )
     assert "no CUDA devices are available" in result.stdout
 
 
-def test_saved_model_keeps_its_parameters_and_fitted_attributes(rng, tmp_path):
-    for name, (model, _) in _fitted(rng).items():
+def test_saved_model_keeps_its_parameters_and_fitted_attributes(rng, fast, tmp_path):
+    for name, (model, _) in _fitted(rng, fast).items():
         save(model, tmp_path / f"{name}.safetensors")
         loaded = load(tmp_path / f"{name}.safetensors")
         assert repr(loaded.get_params()) == repr(model.get_params()), name
@@ -204,8 +248,8 @@ def test_saved_model_keeps_its_parameters_and_fitted_attributes(rng, tmp_path):
         assert final.net_.history == history
 
 
-def test_loaded_model_continues_training_as_the_saved_one_would(rng, tmp_path):
-    models = _fitted(rng)
+def test_loaded_model_continues_training_as_the_saved_one_would(rng, fast, tmp_path):
+    models = _fitted(rng, fast, ["regressor", "classifier"])
     model, X = models["regressor"]
     save(model, tmp_path / "model.safetensors")
     loaded = load(tmp_path / "model.safetensors")
@@ -225,8 +269,9 @@ def test_loaded_model_continues_training_as_the_saved_one_would(rng, tmp_path):
     )
 
 
-def test_model_saved_on_a_gpu_loads_on_the_cpu(rng, tmp_path):
-    model, X = _fitted(rng)["regressor"]
+def test_model_saved_on_a_gpu_loads_on_the_cpu(rng, fast, tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)  # no GPU, even here
+    model, X = _fitted(rng, fast, ["regressor"])["regressor"]
     expected = model.predict(X)
     model.device = model.net_.device = "cuda:0"
     save(model, tmp_path / "gpu.safetensors")
@@ -260,9 +305,9 @@ def test_windower_keeps_the_history_it_continues_from(rng, tmp_path):
         assert not np.isnan(later).any()  # it did continue from the fitted rows
 
 
-def test_metadata_requests_are_kept(tmp_path):
+def test_metadata_requests_are_kept(fast, tmp_path):
     with sklearn.config_context(enable_metadata_routing=True):
-        model = RNNRegressor(**FAST).set_fit_request(sample_weight=True)
+        model = RNNRegressor(**fast).set_fit_request(sample_weight=True)
         model.set_score_request(sample_weight="weights")
         save(model, tmp_path / "model.safetensors")
         loaded = load(tmp_path / "model.safetensors")
@@ -353,6 +398,15 @@ def _params(header):
     return header["estimator"]["attributes"]["net_"]["__net__"]["module_params"]
 
 
+@pytest.fixture(scope="module")
+def saved(fast, tmp_path_factory):
+    """The bytes of a file that skrnn.save wrote of a fitted regressor."""
+    X = np.random.default_rng(0).normal(size=(16, 4, 1))
+    path = tmp_path_factory.mktemp("saved") / "model.safetensors"
+    save(RNNRegressor(**fast).fit(X, X[:, -1, 0]), path)
+    return path.read_bytes()
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -410,10 +464,9 @@ def _params(header):
         ),
     ],
 )
-def test_damaged_or_tampered_file_is_a_clear_error(damage, message, rng, tmp_path):
-    X = rng.normal(size=(16, 4, 1))
+def test_damaged_or_tampered_file_is_a_clear_error(damage, message, saved, tmp_path):
     path = tmp_path / "model.safetensors"
-    save(RNNRegressor(**FAST).fit(X, X[:, -1, 0]), path)
+    path.write_bytes(saved)
     damage(path)
     with pytest.raises(ValueError, match=message):
         load(path)
@@ -434,9 +487,9 @@ def test_load_never_unpickles(tmp_path):
     assert not exploit.marker.exists()
 
 
-def test_pipeline_of_windower_and_regressor_round_trips(rng, tmp_path):
+def test_pipeline_of_windower_and_regressor_round_trips(rng, fast, tmp_path):
     # The windower's history and the regressor's scaling come back together.
-    model, frame = _fitted(rng)["pipeline"]
+    model, frame = _fitted(rng, fast, ["pipeline"])["pipeline"]
     save(model, tmp_path / "pipeline.safetensors")
     loaded = load(tmp_path / "pipeline.safetensors")
     assert isinstance(loaded, Pipeline)

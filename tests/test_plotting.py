@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
@@ -39,5 +40,5 @@ def test_plot_history_of_a_pipeline_on_given_axes(sequences):
 def test_plot_history_needs_a_fitted_rnn():
     with pytest.raises(TypeError, match="needs a fitted RNNRegressor"):
         plot_history(FunctionTransformer())
-    with pytest.raises(Exception, match="not fitted"):
+    with pytest.raises(NotFittedError, match="RNNRegressor instance is not fitted"):
         plot_history(RNNRegressor())
