@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Oldest supported versions: scikit-learn's common checks (tests/test_common.py)
-# against the oldest scikit-learn, numpy, pandas, skorch and safetensors that
-# pyproject.toml accepts and that install on this Python, with torch (and
-# everything else) from the system environment.
+# against the oldest scikit-learn, numpy, pandas, skorch and safetensors that work
+# (the minimums of pyproject.toml where they do, each pin says why otherwise) and
+# install on this Python, with torch (and everything else) from the system
+# environment.
 #
 # The newest versions are the system environment's own: on a fresh machine the
 # README's install (python -m pip install -c constraints.txt -e ".[test]") takes
@@ -36,7 +37,7 @@ case "$PY_VERSION" in
         numpy==1.23.2       # 1.23.0 and 1.23.1 have no cp311 wheel
         pandas==1.5.0       # pyproject minimum
         skorch==1.2.0       # 1.0 and 1.1 cannot unpickle a fitted net on torch>=2.6
-        safetensors==0.4.0  # pyproject minimum
+        safetensors==0.4.4  # before 0.4.4 a file with no tensors cannot be read
         scipy==1.9.2        # not ours (sklearn's, skorch's): oldest cp311 wheel
     )
     ;;

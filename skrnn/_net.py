@@ -5,7 +5,7 @@ functions of this module; persistence reads and restores a net's state through
 it. Nothing outside it calls a method of skorch's ``NeuralNet`` or imports
 skorch, except skorch's public ``Callback`` classes in ``_training.py``.
 
-skorch's private API used here, checked against skorch 1.0 to 1.4 (and bounded
+skorch's private API used here, checked against skorch 1.2 to 1.4 (and bounded
 in ``pyproject.toml`` to the major version tested): ``NeuralNet._set_training``
 and ``notify`` (overridden, to cut per-batch overhead), ``callbacks_``
 (initialised callbacks, edited after a fit), and ``infer`` (batched inference
