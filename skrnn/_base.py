@@ -31,7 +31,7 @@ from ._params import (
     real,
     validate_params,
 )
-from ._scaling import feature_moments
+from ._scaling import SEQUENCE_STATISTICS, feature_moments
 from ._training import (
     CALLBACKS,
     RESERVED_CALLBACKS,
@@ -51,7 +51,7 @@ from ._validation import (
 )
 
 # Parameters fixed once the network exists; warm_start cannot change them.
-_ARCHITECTURE = (
+ARCHITECTURE = (
     "cell",
     "hidden_size",
     "num_layers",
@@ -62,11 +62,14 @@ _ARCHITECTURE = (
     "return_sequences",
     "optimizer",
     "cpu_backward",
+    "scaling",
 )
 
 
 class BaseRNN(BaseEstimator):
     """Shared fit/predict machinery; subclasses define the target and the loss."""
+
+    _architecture: ClassVar[tuple] = ARCHITECTURE
 
     _parameter_constraints: ClassVar[dict] = {
         "cell": options("gru", "lstm", "rnn"),
@@ -96,6 +99,7 @@ class BaseRNN(BaseEstimator):
         "warm_start": BOOLEAN,
         "callbacks": CALLBACKS,
         "cpu_backward": options("auto", "torch"),
+        "scaling": options("auto", "global", *SEQUENCE_STATISTICS),
         "random_state": RANDOM_STATE,
         "verbose": integer(0),
     }
@@ -135,6 +139,7 @@ class BaseRNN(BaseEstimator):
         warm_start=False,
         callbacks=None,
         cpu_backward="auto",
+        scaling="auto",
         device="cpu",
         random_state=None,
         verbose=0,
@@ -163,6 +168,7 @@ class BaseRNN(BaseEstimator):
         self.warm_start = warm_start
         self.callbacks = callbacks
         self.cpu_backward = cpu_backward
+        self.scaling = scaling
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -202,7 +208,13 @@ class BaseRNN(BaseEstimator):
         if valid_rows is not None:
             fit_weight = np.ones(n_samples) if fit_weight is None else fit_weight.copy()
             fit_weight[valid_rows] = 0.0
-        target = self._standardise(target, observed, fit_weight, reset=not continuing)
+        if continuing:
+            statistic = self.net_.module_.sequence_scaling
+        else:
+            statistic = self._choose_scaling(sequences, target, observed, fit_weight)
+        target = self._standardise(
+            target, observed, fit_weight, sequences, statistic, reset=not continuing
+        )
         weight = self._loss_weights(sample_weight, target, observed, incremental)
         if observed is not None:
             observed = torch.from_numpy(observed.astype(np.float32))
@@ -231,7 +243,9 @@ class BaseRNN(BaseEstimator):
                     self.net_, training=_net.training_params(self), device=device
                 )
             else:
-                self.net_ = self._build_net(sequences, target, device, seed, fit_weight)
+                self.net_ = self._build_net(
+                    sequences, target, device, seed, fit_weight, statistic
+                )
             try:
                 fitted = _net.train(
                     self.net_,
@@ -282,7 +296,21 @@ class BaseRNN(BaseEstimator):
             None if np.isnan(valid_losses).all() else valid_losses
         )
 
-    def _build_net(self, sequences, target, device, seed, sample_weight):
+    def _choose_scaling(self, sequences, target, observed, weight):
+        """The per-sequence statistic a new fit scales by; None for global scaling.
+
+        Classifiers scale per sequence only when ``scaling`` names a statistic.
+        """
+        return self.scaling if self.scaling in SEQUENCE_STATISTICS else None
+
+    @property
+    def scaling_(self):
+        """The scaling the fitted network uses: "global" or a per-sequence
+        statistic ("auto" resolved)."""
+        check_is_fitted(self)
+        return self.net_.module_.sequence_scaling or "global"
+
+    def _build_net(self, sequences, target, device, seed, sample_weight, statistic):
         module_params = {
             "n_features": sequences.values.shape[2],
             "n_outputs": self._n_outputs(target),
@@ -295,6 +323,7 @@ class BaseRNN(BaseEstimator):
             "return_sequences": self.return_sequences,
             "head_layers": tuple(self.head_layers),
             "cpu_backward": self.cpu_backward,
+            "sequence_scaling": statistic,
         }
         net = _net.new_net(
             module_params,
@@ -304,8 +333,10 @@ class BaseRNN(BaseEstimator):
             device=device,
             seed=seed,
         )
-        self._built_with = {name: getattr(self, name) for name in _ARCHITECTURE}
-        net.module_.set_input_scaling(*feature_moments(sequences.values, sample_weight))
+        self._built_with = {name: getattr(self, name) for name in self._architecture}
+        net.module_.set_input_scaling(
+            *feature_moments(sequences.values, sample_weight, statistic)
+        )
         return net
 
     def _check_architecture(self):
@@ -339,7 +370,7 @@ class BaseRNN(BaseEstimator):
             return None
         return (weight / counted.mean()).astype(np.float32)
 
-    def _standardise(self, target, observed, weight, reset):
+    def _standardise(self, target, observed, weight, sequences, statistic, reset):
         return target
 
     def _class_weights(self, target, observed, incremental):

@@ -1,5 +1,6 @@
 """RNNRegressor and RNNClassifier: scikit-learn estimators composed over skorch."""
 
+from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
@@ -9,9 +10,15 @@ from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._base import BaseRNN
+from ._base import ARCHITECTURE, BaseRNN
 from ._params import Constraint
-from ._scaling import standardise, target_moments, unstandardise
+from ._scaling import (
+    AUTO_STATISTIC,
+    sequence_moments,
+    standardise,
+    target_moments,
+    unstandardise,
+)
 from ._validation import observed_steps, per_step_targets
 
 
@@ -21,8 +28,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     Each sample is a sequence; the network reads it up to its last observed time
     step and maps the final hidden state to one or several targets, or, with
     ``return_sequences=True``, maps every time step to targets. Inputs and
-    targets are standardised inside the estimator, so unscaled data (values in
-    the hundreds, say) trains without a preprocessing step.
+    targets are scaled inside the estimator, so unscaled data (values in the
+    hundreds, say) trains without a preprocessing step, and a forecasting model
+    over many series of different sizes scales each window by its own values.
 
     Parameters
     ----------
@@ -118,6 +126,25 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         these cells faster than autograd does. "torch" always uses torch's
         autograd, e.g. to rule skrnn's pass out when a fit surprises you. LSTM
         cells, GPUs and prediction always use torch's own kernels.
+    scaling : {"auto", "global", "mean_abs", "standard", "last"}, default="auto"
+        How each sequence is scaled before the global standardisation of every
+        feature. "global" only standardises. The others first scale each
+        sequence by its own statistics over its observed steps: "mean_abs"
+        divides by the mean absolute value (DeepAR's scaling), "standard"
+        subtracts the mean and divides by the standard deviation (RevIN's),
+        "last" subtracts the last value and divides by the mean absolute value.
+        Targets are scaled, and predictions mapped back, with the statistics of
+        the input feature they are measured in (``target_features``), so one
+        global model fits series of any size. "auto" takes "last" when the
+        targets are in an input feature's units (``target_features`` given, or
+        univariate input whose last value predicts ``y`` better than its mean
+        does, as for forecasts) and "global" otherwise. See the user guide.
+    target_features : int, list of int or None, default=None
+        The input feature(s) ``y`` is measured in, for per-sequence scaling: an
+        int when every output is in that feature's units (e.g. the ``target``
+        column of :func:`make_windows` and its horizon), or a list with one
+        feature per output. None means the only feature of univariate input and
+        unknown otherwise.
     device : str, default="cpu"
         Where to train and predict: "cpu", "cuda", "cuda:N", "mps", or "auto"
         for the best available. Calling ``set_params(device=...)`` on a fitted
@@ -142,6 +169,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Column names, when ``X`` was a DataFrame with string column names.
     n_outputs_ : int
         Number of regression targets (per time step, with ``return_sequences``).
+    scaling_ : str
+        The scaling the network uses: "global" or the per-sequence statistic
+        ("auto" resolved).
     net_ : skorch.NeuralNet
         The trained skorch net; its ``module_`` is the PyTorch model.
     device_ : torch.device
@@ -180,6 +210,88 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     >>> per_step.fit(X, X.cumsum(axis=1)).predict(X).shape
     (64, 10, 2)
     """
+
+    _architecture: ClassVar[tuple] = (*ARCHITECTURE, "target_features")
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseRNN._parameter_constraints,
+        "target_features": Constraint(
+            "None, an int or a list of ints (input feature positions)",
+            lambda v: (
+                v is None
+                or _is_position(v)
+                or (
+                    isinstance(v, (list, tuple))
+                    and len(v) > 0
+                    and all(_is_position(f) for f in v)
+                )
+            ),
+        ),
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        nonlinearity="tanh",
+        head_layers=(),
+        return_sequences=False,
+        max_epochs="auto",
+        batch_size=32,
+        lr=1e-2,
+        lr_schedule="constant",
+        optimizer="adam",
+        weight_decay=0.0,
+        clip_grad_norm=1.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_split="last",
+        n_iter_no_change=20,
+        tol=1e-4,
+        shuffle=True,
+        warm_start=False,
+        callbacks=None,
+        cpu_backward="auto",
+        scaling="auto",
+        target_features=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            nonlinearity=nonlinearity,
+            head_layers=head_layers,
+            return_sequences=return_sequences,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            lr_schedule=lr_schedule,
+            optimizer=optimizer,
+            weight_decay=weight_decay,
+            clip_grad_norm=clip_grad_norm,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            validation_split=validation_split,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            shuffle=shuffle,
+            warm_start=warm_start,
+            callbacks=callbacks,
+            cpu_backward=cpu_backward,
+            scaling=scaling,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.target_features = target_features
 
     def fit(self, X, y, sample_weight=None):
         """Train the network on sequences ``X`` and targets ``y``.
@@ -269,6 +381,12 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     def _decode(self, out, sequences):
         y_pred = unstandardise(out, self._y_mean, self._y_scale)
+        statistic = self.net_.module_.sequence_scaling
+        if statistic is not None:
+            location, scale = self._target_statistics(
+                sequences, statistic, per_step=y_pred.ndim == 3
+            )
+            y_pred = y_pred * scale + location
         if self.net_.module_.return_sequences:
             observed = observed_steps(sequences)
             if observed is not None:
@@ -294,9 +412,67 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             self._y_ndim = y.ndim
         return y.reshape(len(y), -1), None
 
-    def _standardise(self, target, observed, weight, reset):
-        """Targets scaled to mean 0 and variance 1 per output, as float32."""
+    def _choose_scaling(self, sequences, target, observed, weight):
+        n_features = sequences.values.shape[2]
+        features = self._resolve_target_features(n_features, target.shape[-1])
+        self._target_features = features
+        if self.scaling == "global":
+            return None
+        if self.scaling != "auto":
+            if features is None:
+                raise ValueError(
+                    f"scaling={self.scaling!r} maps predictions back in the units of "
+                    f"the input feature y is measured in, but X has {n_features} "
+                    "features per time step: name it with target_features=<position> "
+                    "(the target= given to make_windows), or set scaling='global'."
+                )
+            return self.scaling
+        if features is None:
+            return None
+        if self.target_features is None and not _naive_beats_mean(
+            sequences, target, observed, weight, features
+        ):
+            return None
+        return AUTO_STATISTIC
+
+    def _resolve_target_features(self, n_features, n_outputs):
+        """The input feature each output is measured in; None if unknown."""
+        given = self.target_features
+        if given is None:
+            return (0,) * n_outputs if n_features == 1 else None
+        features = (given,) * n_outputs if _is_position(given) else tuple(given)
+        if len(features) != n_outputs:
+            raise ValueError(
+                f"target_features has {len(features)} entries, but y has {n_outputs} "
+                "outputs: give one input feature per output, or one int for all."
+            )
+        outside = [f for f in features if f >= n_features]
+        if outside:
+            raise ValueError(
+                f"target_features {outside} are not positions of the {n_features} "
+                "features per time step of X."
+            )
+        return tuple(int(f) for f in features)
+
+    def _target_statistics(self, sequences, statistic, per_step):
+        """Per-sequence location and scale of each output's input feature, shaped
+        to broadcast against targets (``per_step``: of every time step)."""
+        location, scale = sequence_moments(sequences.values, statistic)
+        features = list(self._target_features)
+        location, scale = location[:, features], scale[:, features]
+        if per_step:
+            return location[:, np.newaxis], scale[:, np.newaxis]
+        return location, scale
+
+    def _standardise(self, target, observed, weight, sequences, statistic, reset):
+        """Targets scaled to mean 0 and variance 1 per output, as float32: after
+        each was scaled by its sequence's statistics, with per-sequence scaling."""
         n_outputs = target.shape[-1]
+        if statistic is not None:
+            location, scale = self._target_statistics(
+                sequences, statistic, per_step=target.ndim == 3
+            )
+            target = (target - location) / scale
         if reset:
             self.n_outputs_ = n_outputs
             self._y_mean, self._y_scale = target_moments(target, observed, weight)
@@ -311,8 +487,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return target.astype(np.float32)
 
     def _target_scaling(self):
-        squeeze = self._y_ndim == (2 if self.net_.module_.return_sequences else 1)
-        return self._y_mean, self._y_scale, squeeze
+        module = self.net_.module_
+        squeeze = self._y_ndim == (2 if module.return_sequences else 1)
+        features = None if module.sequence_scaling is None else self._target_features
+        return self._y_mean, self._y_scale, squeeze, features
 
     def _n_outputs(self, target):
         return target.shape[-1]
@@ -428,6 +606,15 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         these cells faster than autograd does. "torch" always uses torch's
         autograd, e.g. to rule skrnn's pass out when a fit surprises you. LSTM
         cells, GPUs and prediction always use torch's own kernels.
+    scaling : {"auto", "global", "mean_abs", "standard", "last"}, default="auto"
+        How each sequence is scaled before the global standardisation of every
+        feature. "global" (what "auto" means for a classifier) only
+        standardises; the others first scale each feature of each sequence by
+        its own statistics over its observed steps: "mean_abs" divides by the
+        mean absolute value, "standard" subtracts the mean and divides by the
+        standard deviation, "last" subtracts the last value and divides by the
+        mean absolute value. Per-sequence scaling makes the class depend on the
+        shape of a sequence, not on its level or size.
     device : str, default="cpu"
         Where to train and predict: "cpu", "cuda", "cuda:N", "mps", or "auto"
         for the best available. Calling ``set_params(device=...)`` on a fitted
@@ -452,6 +639,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         for 3D and list input, the number of features per time step.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
+    scaling_ : str
+        The scaling the network uses: "global" or the per-sequence statistic
+        ("auto" resolved).
     net_ : skorch.NeuralNet
         The trained skorch net; its ``module_`` is the PyTorch model.
     device_ : torch.device
@@ -527,6 +717,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         warm_start=False,
         callbacks=None,
         cpu_backward="auto",
+        scaling="auto",
         device="cpu",
         random_state=None,
         verbose=0,
@@ -556,6 +747,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             warm_start=warm_start,
             callbacks=callbacks,
             cpu_backward=cpu_backward,
+            scaling=scaling,
             device=device,
             random_state=random_state,
             verbose=verbose,
@@ -749,6 +941,39 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     def _n_outputs(self, target):
         return len(self.classes_)
+
+
+def _is_position(value):
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 0
+
+
+def _naive_beats_mean(sequences, target, observed, weight, features):
+    """Whether the target feature's last value (per step: its current value)
+    predicts the targets better than their mean does, over the samples that
+    ``weight`` counts: targets in the units of that input feature, as forecasts
+    are."""
+    values = sequences.values
+    n_samples, n_timesteps = values.shape[:2]
+    weight = np.ones(n_samples) if weight is None else weight
+    if target.ndim == 3:
+        naive = np.asarray(values[:, :, list(features)], dtype=np.float64)
+        weight = np.repeat(weight[:, np.newaxis], n_timesteps, axis=1)
+        if observed is not None:
+            target, naive, weight = target[observed], naive[observed], weight[observed]
+    else:
+        if sequences.lengths is None:
+            last = np.full(n_samples, n_timesteps - 1)
+        else:
+            last = sequences.starts + sequences.lengths - 1
+        naive = np.asarray(values[np.arange(n_samples), last], dtype=np.float64)
+        naive = naive[:, list(features)]
+    target = target.reshape(-1, target.shape[-1])
+    naive = naive.reshape(target.shape)
+    weight = weight.reshape(-1, 1)
+    mean = (target * weight).sum(axis=0) / weight.sum()
+    return bool(
+        (weight * (target - naive) ** 2).sum() < (weight * (target - mean) ** 2).sum()
+    )
 
 
 def _is_balanced(value):

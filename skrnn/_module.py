@@ -8,7 +8,7 @@ from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ._recurrence import train_recurrence
-from ._scaling import standardise
+from ._scaling import sequence_statistics, standardise
 
 _CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}
 
@@ -36,10 +36,15 @@ class RecurrentNet(nn.Module):
         "auto" trains GRU layers of up to 64 units and RNN layers on a CPU
         through skrnn's own backward pass (``_recurrence.py``); "torch" always
         through autograd's.
+    sequence_scaling : {"mean_abs", "standard", "last"} or None
+        The statistic by which each input sequence is first scaled by its own
+        values (see :func:`~skrnn._scaling.sequence_statistics`); None scales
+        by the training data's statistics only.
 
     The input is standardised per feature by the buffers ``x_mean`` and ``x_scale``
     (set from the training data by :meth:`set_input_scaling`), so the saved module
-    carries its own preprocessing.
+    carries its own preprocessing; with ``sequence_scaling``, after each sequence
+    was scaled by its own statistics.
     """
 
     def __init__(
@@ -55,6 +60,7 @@ class RecurrentNet(nn.Module):
         return_sequences=False,
         head_layers=(),
         cpu_backward="auto",
+        sequence_scaling=None,
     ):
         super().__init__()
         kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
@@ -69,6 +75,7 @@ class RecurrentNet(nn.Module):
         )
         self.return_sequences = return_sequences
         self.cpu_backward = cpu_backward
+        self.sequence_scaling = sequence_scaling
         self.dropout = nn.Dropout(dropout)
         widths = [hidden_size * (2 if bidirectional else 1), *head_layers]
         layers = []
@@ -83,6 +90,16 @@ class RecurrentNet(nn.Module):
         self.x_mean.copy_(torch.from_numpy(mean))
         self.x_scale.copy_(torch.from_numpy(scale))
 
+    def scale(self, X):
+        """The input as the recurrent layers read it: scaled per sequence (with
+        ``sequence_scaling``), then standardised per feature."""
+        if X.dtype != self.x_mean.dtype:
+            X = X.to(self.x_mean.dtype)
+        if self.sequence_scaling is not None:
+            location, scale = sequence_statistics(X, self.sequence_scaling)
+            X = (X - location) / scale
+        return standardise(X, self.x_mean, self.x_scale)
+
     def forward(self, X, starts=None, lengths=None):
         """Map a batch ``(batch, n_timesteps, n_features)`` to its outputs.
 
@@ -92,9 +109,7 @@ class RecurrentNet(nn.Module):
         padded sequences; without them every time step is observed (the fast,
         exportable path).
         """
-        if X.dtype != self.x_mean.dtype:
-            X = X.to(self.x_mean.dtype)
-        x = standardise(X, self.x_mean, self.x_scale)
+        x = self.scale(X)
         if lengths is None:
             h = self._read_dense(x)
         else:

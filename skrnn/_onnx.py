@@ -6,7 +6,7 @@ import warnings
 import torch
 from torch import nn
 
-from ._scaling import standardise, unstandardise
+from ._scaling import sequence_statistics, unstandardise
 
 # The ONNX LSTM/GRU/RNN operators take the sequence length as data, so one graph
 # serves any batch size and any length. torch's torch.export-based exporter
@@ -26,7 +26,9 @@ class _Exported(nn.Module):
     onnxruntime 1.32 crashed on a float64 MatMul of 3D input.
     """
 
-    def __init__(self, module, y_mean=None, y_scale=None, squeeze=False):
+    def __init__(
+        self, module, y_mean=None, y_scale=None, squeeze=False, target_features=None
+    ):
         super().__init__()
         self.per_step = module.return_sequences
         # A bidirectional many-to-one read takes the final states off the
@@ -37,6 +39,11 @@ class _Exported(nn.Module):
         self.module = module
         self.classifier = y_mean is None
         self.squeeze = squeeze
+        # With per-sequence scaling, output j is in the units of input feature
+        # target_features[j], and is mapped back with that feature's statistics.
+        self.target_features = (
+            None if module.sequence_scaling is None else list(target_features)
+        )
         if not self.classifier:
             self.register_buffer("y_mean", torch.as_tensor(y_mean, dtype=torch.float64))
             self.register_buffer(
@@ -56,7 +63,7 @@ class _Exported(nn.Module):
             & (last - starts + 1 == lengths)  # no gap inside
             & ~(missing.any(dim=-1) & observed).any(dim=1)  # no partly NaN step
         )
-        x = standardise(X, module.x_mean, module.x_scale)
+        x = module.scale(X)
         h = module.read_padded(x, starts, lengths.clamp(min=1), shifted=True)
         if self.final_states:
             # Forward at the last observed step, backward at the first.
@@ -71,6 +78,13 @@ class _Exported(nn.Module):
             proba = torch.softmax(out, dim=-1)
             return label, proba.masked_fill(~kept[..., None], float("nan"))
         y = unstandardise(out.double(), self.y_mean, self.y_scale)
+        if self.target_features is not None:
+            location, scale = sequence_statistics(X, module.sequence_scaling)
+            features = self.target_features
+            location, scale = location[..., features], scale[..., features]
+            if not self.per_step:  # (batch, 1, n_outputs) to (batch, n_outputs)
+                location, scale = location[:, 0], scale[:, 0]
+            y = y * scale.double() + location.double()
         y = y.masked_fill(~kept[..., None], float("nan"))
         return y[..., 0] if self.squeeze else y
 
@@ -78,9 +92,11 @@ class _Exported(nn.Module):
 def export_onnx(module, path, *, target_scaling=None, opset_version=None):
     """Export a fitted :class:`~skrnn._module.RecurrentNet` to an ONNX file.
 
-    ``target_scaling`` is a regressor's ``(mean, scale, squeeze)``: the
-    statistics that map outputs back to the targets' units, and whether to drop
-    the last axis (for 1D targets); None exports a classifier. See
+    ``target_scaling`` is a regressor's ``(mean, scale, squeeze,
+    target_features)``: the statistics that map outputs back to the targets'
+    units, whether to drop the last axis (for 1D targets), and, with per-sequence
+    scaling, the input feature each output is measured in; None exports a
+    classifier. See
     ``BaseRNN.to_onnx`` for the graph.
     """
     try:

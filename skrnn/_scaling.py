@@ -8,6 +8,7 @@ samples as the loss does and never see the validation samples.
 """
 
 import numpy as np
+import torch
 
 from ._validation import CHUNK_ELEMENTS
 
@@ -22,13 +23,15 @@ def unstandardise(z, mean, scale):
     return z * scale + mean
 
 
-def feature_moments(values, sample_weight=None):
+def feature_moments(values, sample_weight=None, statistic=None):
     """Per-feature mean and standard deviation over the observed time steps.
 
     ``values`` is ``(n_samples, n_timesteps, n_features)`` with NaN at padding
     steps. With ``sample_weight``, each sample's steps count with its weight, so
     that integer weights give the moments of the repeated samples. A constant
-    feature gets a standard deviation of 1, so scaling leaves it at 0.
+    feature gets a standard deviation of 1, so scaling leaves it at 0. With a
+    ``statistic`` (see :func:`sequence_statistics`), the moments are those of
+    the sequences scaled by their own statistics, as the network reads them.
     """
     n_features = values.shape[2]
     total = np.zeros(n_features)
@@ -37,6 +40,9 @@ def feature_moments(values, sample_weight=None):
     chunk = max(1, CHUNK_ELEMENTS // values[0].size)
     for lo in range(0, len(values), chunk):
         block = values[lo : lo + chunk].astype(np.float64)
+        if statistic is not None:
+            location, scale = sequence_statistics(torch.from_numpy(block), statistic)
+            block = (block - location.numpy()) / scale.numpy()
         observed = ~np.isnan(block)
         block[~observed] = 0.0
         weight = 1.0
@@ -74,3 +80,67 @@ def target_moments(target, observed=None, sample_weight=None):
     scale = np.sqrt(np.average((seen - mean) ** 2, axis=0, weights=weight))
     scale[scale == 0] = 1.0
     return mean, scale
+
+
+# Per-sequence scaling ------------------------------------------------------------
+
+SEQUENCE_STATISTICS = ("mean_abs", "standard", "last")
+# The statistic of scaling="auto" when it scales per sequence, chosen by the
+# forecasting benchmark (benchmarks/results/forecasting.md).
+AUTO_STATISTIC = "last"
+
+
+def sequence_statistics(x, statistic):
+    """Location and scale of each feature of each sequence, over its observed steps.
+
+    ``x`` is a tensor ``(batch, n_timesteps, n_features)`` with NaN at padding
+    steps; the result is ``(location, scale)``, each ``(batch, 1, n_features)``,
+    so that ``(x - location) / scale`` scales every sequence by its own values:
+
+    - "mean_abs": location 0, scale the mean absolute value (DeepAR's scaling);
+    - "standard": the mean and the standard deviation (RevIN's);
+    - "last": the last observed value and the mean absolute value, so that the
+      network predicts the change from the last value.
+
+    Both are invariant to the units: multiplying a sequence by ``c > 0``
+    multiplies its location and scale by ``c``. A scale that is zero (a
+    constant or all-zero sequence) falls back to the mean absolute value, and
+    that to 1, so no statistic is ever NaN, infinite or zero. The operations are
+    elementwise and reductions only, so the same code runs in the ONNX graph.
+    """
+    observed = ~torch.isnan(x)
+    values = torch.where(observed, x, torch.zeros_like(x))
+    count = observed.sum(dim=1, keepdim=True).clamp(min=1).to(x.dtype)
+    mean_abs = values.abs().sum(dim=1, keepdim=True) / count
+    ones = torch.ones_like(mean_abs)
+    if statistic == "mean_abs":
+        location, scale = torch.zeros_like(mean_abs), mean_abs
+    elif statistic == "standard":
+        location = values.sum(dim=1, keepdim=True) / count
+        deviation = torch.where(observed, values - location, torch.zeros_like(x))
+        scale = torch.sqrt((deviation**2).sum(dim=1, keepdim=True) / count)
+        # Rounding leaves a constant sequence a tiny deviation: treat it as none.
+        scale = torch.where(scale > 1e-6 * mean_abs, scale, mean_abs)
+    else:  # "last"
+        steps = torch.arange(x.shape[1], device=x.device).view(1, -1, 1)
+        last = (steps * observed).amax(dim=1, keepdim=True)
+        location = values.gather(1, last)
+        scale = mean_abs
+    scale = torch.where(scale > 0, scale, ones)
+    return location, scale
+
+
+def sequence_moments(values, statistic):
+    """:func:`sequence_statistics` of numpy ``values``, in float64 and chunks.
+
+    Returns ``(location, scale)``, numpy arrays ``(n_samples, n_features)``.
+    """
+    location = np.empty((len(values), values.shape[2]))
+    scale = np.empty_like(location)
+    chunk = max(1, CHUNK_ELEMENTS // max(1, values[0].size))
+    for lo in range(0, len(values), chunk):
+        block = torch.from_numpy(np.array(values[lo : lo + chunk], dtype=np.float64))
+        loc, sc = sequence_statistics(block, statistic)
+        location[lo : lo + chunk] = loc[:, 0].numpy()
+        scale[lo : lo + chunk] = sc[:, 0].numpy()
+    return location, scale

@@ -18,6 +18,13 @@ ARCHITECTURES = [
     {"cell": "lstm", "bidirectional": True, "num_layers": 2, "return_sequences": True},
     {"cell": "gru", "return_sequences": True},
 ]
+# Regressors also scale per sequence, outputs mapped back in a feature's units.
+PER_SEQUENCE = [
+    {"cell": "lstm", "scaling": "last", "target_features": 0},
+    {"cell": "gru", "scaling": "standard", "target_features": 1, "bidirectional": True},
+    {"cell": "lstm", "scaling": "mean_abs", "return_sequences": True,
+     "target_features": [0, 1]},
+]  # fmt: skip
 
 
 def _session(estimator, tmp_path):
@@ -31,7 +38,7 @@ def _batches(rng):
     return [rng.normal(size=shape) for shape in [(1, 6, 3), (7, 15, 3), (64, 1, 3)]]
 
 
-@pytest.fixture(scope="module", params=ARCHITECTURES)
+@pytest.fixture(scope="module", params=ARCHITECTURES + PER_SEQUENCE)
 def exported_regressor(request, fast, tmp_path_factory):
     """A regressor of each architecture and an onnxruntime session of its export."""
     architecture = request.param

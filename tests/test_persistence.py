@@ -22,7 +22,7 @@ from skorch.callbacks import Callback
 from skrnn import RNNClassifier, RNNRegressor, SequenceWindower, load, save
 from skrnn._persistence import _digest
 
-KINDS = ("regressor", "classifier", "tagger", "pipeline")
+KINDS = ("regressor", "forecaster", "classifier", "tagger", "pipeline")
 
 
 def _fitted(rng, fast, kinds=KINDS):
@@ -40,6 +40,12 @@ def _fitted(rng, fast, kinds=KINDS):
                 **fast, early_stopping=True, lr_schedule="plateau", head_layers=(4,)
             ).fit(X, np.c_[y, 2 * y]),
             X,
+        ),
+        "forecaster": lambda: (  # scaled per sequence, outputs in feature 0's units
+            RNNRegressor(**fast, scaling="last", target_features=0).fit(
+                X + 5.0, np.c_[X[:, -1, 0], 1.1 * X[:, -1, 0]] + 5.0
+            ),
+            X + 5.0,
         ),
         "classifier": lambda: (
             RNNClassifier(
