@@ -130,6 +130,35 @@ def defaults(ax):
     )
 
 
+def forecasting(ax):
+    # Mean MASE relative to the better naive forecast: below 1 beats it.
+    found = [row for row in rows("forecasting") if row["row"] == "default"]
+    labels = [row["data set"] for row in found]
+
+    def ratio(row, value):
+        refs = row["references"]
+        return value / min(refs["naive"], refs["seasonal naive"])
+
+    series = {"skrnn defaults": [ratio(row, row["mean"]) for row in found]}
+    tuned = {r["data set"]: r for r in rows("forecasting") if r["row"] == "tuned"}
+    if tuned:
+        series["skrnn tuned"] = [
+            ratio(row, tuned[row["data set"]]["mean"]) for row in found
+        ]
+    for model in ("DeepAR", "ETS"):
+        series[f"{model} (published)"] = [
+            ratio(row, row["published"].get(model, float("nan"))) for row in found
+        ]
+    _grouped(
+        ax,
+        labels,
+        series,
+        "mean MASE / that of the better naive forecast (below 1 beats it)",
+        reference=1.0,
+    )
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
 def draw(outdir):
     """Write one PNG per benchmark into ``outdir``."""
     outdir = Path(outdir)
@@ -140,6 +169,7 @@ def draw(outdir):
         "windower_memory": (1, (6, 1.8), windower_memory),
         "defaults": (1, (9, 4.5), defaults),
         "early_stopping": (1, (9, 3.5), early_stopping),
+        "forecasting": (1, (10, 5), forecasting),
     }
     for name, (grid, size, plot) in figures.items():
         if grid == 1:
