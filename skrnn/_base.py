@@ -270,6 +270,11 @@ class BaseRNN(BaseEstimator):
             n_step_features = sequences.values.shape[2]
             self._fitted_on_2d = sequences.from_2d
             self._n_step_features = n_step_features
+            # The length of every training sequence, when they share one (windows
+            # of a series): the forecast helpers check their window against it.
+            self._window = (
+                sequences.values.shape[1] if sequences.lengths is None else None
+            )
             if not sequences.from_2d:
                 # For 3D and list input, features per step (2D: validate_data's).
                 self.n_features_in_ = n_step_features

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
 from ._params import check_positive_int
@@ -32,7 +33,8 @@ def direct_forecast(estimator, history, *, window=None):
         The observed series, oldest first, with the columns used in fitting.
     window : int, default=None
         Time steps per window; read from the SequenceWindower of a Pipeline when
-        None.
+        None. It must be the length of the windows the estimator was fitted on
+        (for a skrnn estimator fitted on windows of one length, that is checked).
 
     Returns
     -------
@@ -83,7 +85,8 @@ def recursive_forecast(
         Number of future steps to forecast.
     window : int, default=None
         Time steps per window; read from the SequenceWindower of a Pipeline when
-        None.
+        None. It must be the length of the windows the estimator was fitted on
+        (for a skrnn estimator fitted on windows of one length, that is checked).
     target : int or str, default=None
         The forecast column, by position or DataFrame column name; None for a
         univariate series.
@@ -140,14 +143,32 @@ def _best(estimator):
 
 def _prepare(estimator, history, window):
     """The window (from a leading SequenceWindower if not given) and the history
-    as a DataFrame."""
-    if window is None:
-        if not _takes_rows(estimator):
+    as a DataFrame, once the estimator is known to forecast with that window."""
+    if _is_classifier(estimator):
+        raise TypeError(
+            f"{type(estimator).__name__} is a classifier; forecasting needs a "
+            "regressor fitted on windows and the values that follow them, such as "
+            "RNNRegressor on make_windows(series, window)."
+        )
+    if _takes_rows(estimator):
+        own = estimator[0].window
+        if window is not None and window != own:
             raise ValueError(
-                "window is required: the number of time steps the estimator's "
-                "windows have (or pass a Pipeline starting with SequenceWindower)."
+                f"window={window}, but the Pipeline's SequenceWindower makes windows "
+                f"of {own} steps; leave window=None to use them."
             )
-        window = estimator[0].window
+        window = own
+    elif window is None:
+        raise ValueError(
+            "window is required: the number of time steps the estimator's "
+            "windows have (or pass a Pipeline starting with SequenceWindower)."
+        )
+    fitted = getattr(estimator, "_window", None)
+    if fitted is not None and window != fitted:
+        raise ValueError(
+            f"window={window}, but the estimator was fitted on windows of {fitted} "
+            f"time steps; pass window={fitted}, the window of its training data."
+        )
     frame = history.to_frame() if isinstance(history, pd.Series) else history
     if not isinstance(frame, pd.DataFrame):
         values = np.asarray(frame, dtype=float)
@@ -158,6 +179,15 @@ def _prepare(estimator, history, window):
             "forecast starts from one full window."
         )
     return window, frame, _pandas_index(history)
+
+
+def _is_classifier(estimator):
+    """scikit-learn's is_classifier, False for objects without its tags (a plain
+    object with a predict method forecasts too)."""
+    try:
+        return is_classifier(estimator)
+    except (AttributeError, TypeError):
+        return False
 
 
 def _takes_rows(estimator):

@@ -7,6 +7,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 
 from skrnn import (
+    RNNClassifier,
     RNNRegressor,
     SequenceWindower,
     direct_forecast,
@@ -120,3 +121,28 @@ def test_forecast_errors(fast):
     reg = RNNRegressor(**fast).fit(*make_windows(series, window=4, horizon=2))
     with pytest.raises(ValueError, match="Use direct_forecast"):
         recursive_forecast(reg, series, 2, window=4)
+
+
+@pytest.mark.parametrize("forecast", [recursive_forecast, direct_forecast])
+def test_forecasting_with_a_classifier_is_a_clear_error(forecast, fast):
+    series = _monthly()
+    X, y = make_windows(series, window=4)
+    clf = RNNClassifier(**fast).fit(X, y > 5)
+    with pytest.raises(TypeError, match="RNNClassifier is a classifier"):
+        forecast(
+            clf, series, *([2] if forecast is recursive_forecast else []), window=4
+        )
+
+
+@pytest.mark.parametrize("forecast", [recursive_forecast, direct_forecast])
+def test_a_window_other_than_the_training_one_is_a_clear_error(forecast, fast):
+    series = _monthly()
+    steps = [2] if forecast is recursive_forecast else []
+    reg = RNNRegressor(**fast).fit(*make_windows(series, window=6))
+    with pytest.raises(ValueError, match="fitted on windows of 6 time steps"):
+        forecast(reg, series, *steps, window=4)
+    pipe = Pipeline(
+        [("win", SequenceWindower(window=6)), ("rnn", RNNRegressor(**fast))]
+    ).fit(series.to_frame()[:-1], series.shift(-1)[:-1])
+    with pytest.raises(ValueError, match="SequenceWindower makes windows of 6"):
+        forecast(pipe, series.to_frame(), *steps, window=4)
