@@ -32,7 +32,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 
-from skrnn import RNNRegressor, SequenceWindower
+from skrnn import RNNRegressor, SequenceWindower, future_targets
 
 FAST = os.environ.get("SKRNN_FAST") == "1"  # CI runs every example quickly
 # None starts a LocalCluster here; "tcp://scheduler:8786" uses that cluster.
@@ -43,7 +43,7 @@ hours = pd.date_range("2024-01-01", periods=n_hours, freq="h")
 rng = np.random.default_rng(0)
 load = 300 + 50 * np.sin(2 * np.pi * hours.hour / 24) + rng.normal(0, 5, n_hours)
 table = pd.DataFrame({"load": load}, index=hours)
-target = table["load"].shift(-1).ffill()  # the next hour
+table, target = future_targets(table, "load")  # each hour, and the next hour's load
 
 pipe = Pipeline(
     [

@@ -4,13 +4,14 @@ from ._estimators import RNNClassifier, RNNRegressor
 from ._forecasting import direct_forecast, recursive_forecast
 from ._persistence import load, save
 from ._plotting import plot_history
-from ._windowing import SequenceWindower, make_windows
+from ._windowing import SequenceWindower, future_targets, make_windows
 
 __all__ = [
     "RNNClassifier",
     "RNNRegressor",
     "SequenceWindower",
     "direct_forecast",
+    "future_targets",
     "load",
     "make_windows",
     "plot_history",

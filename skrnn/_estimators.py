@@ -401,8 +401,14 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 self._y_ndim = y.ndim
             return y.reshape(y.shape[0], y.shape[1], -1), observed
         y = check_array(
-            y, ensure_2d=False, dtype=np.float64, input_name="y", estimator=self
+            y,
+            ensure_2d=False,
+            dtype=np.float64,
+            input_name="y",
+            estimator=self,
+            ensure_all_finite="allow-nan",
         )
+        _reject_missing_targets(y)
         if y.ndim not in (1, 2):
             raise ValueError(
                 f"y must be 1D (n_samples,) or 2D (n_samples, n_outputs), got shape "
@@ -941,6 +947,23 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     def _n_outputs(self, target):
         return len(self.classes_)
+
+
+def _reject_missing_targets(y):
+    """A NaN target is an error that names its usual cause: a shifted column."""
+    missing = np.isnan(y).reshape(len(y), -1).any(axis=1)
+    if not missing.any():
+        return
+    n_missing = int(missing.sum())
+    where = ""
+    if missing[-n_missing:].all():
+        where = f": the last {n_missing}" if n_missing > 1 else ": the last one"
+    raise ValueError(
+        f"Input y contains NaN, in {n_missing} of {len(y)} rows{where}. A target "
+        "made with shift(-h) has no value in the last h rows: drop them (X[:-h], "
+        "y[:-h]), or make X and y with skrnn.future_targets(table, target, "
+        "horizon=h), which leaves them out."
+    )
 
 
 def _is_position(value):

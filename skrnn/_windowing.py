@@ -308,3 +308,79 @@ def _column_position(target, columns, n_features):
         f"target {target!r} is not a column of the series; use a position in "
         f"[0, {n_features}) or one of the column names {names}."
     )
+
+
+def future_targets(table, target=None, *, horizon=1):
+    """Rows of a time-ordered table and the next ``horizon`` values of a column.
+
+    The targets of row ``t`` are the target column's values at ``t + 1, ..., t +
+    horizon``: what ``table[target].shift(-1)`` (to ``shift(-horizon)``) gives,
+    without the NaN of the last rows, which have no future yet. Those rows are
+    dropped from both, so the pair goes straight into a Pipeline that starts with
+    a :class:`SequenceWindower` (whose windows of the kept rows still see every
+    earlier row) and into ``GridSearchCV`` with ``TimeSeriesSplit``. To forecast
+    from the latest rows, predict on the whole table.
+
+    Parameters
+    ----------
+    table : DataFrame, Series or array-like of shape (n_rows,) or (n_rows, n_features)
+        Time-ordered rows, oldest first.
+    target : int, str or None, default=None
+        The column to forecast, by position or name; None for a single column.
+    horizon : int, default=1
+        Number of future steps per row.
+
+    Returns
+    -------
+    X : DataFrame or ndarray of shape (n_rows - horizon, n_features)
+        The rows that have ``horizon`` future values, index kept.
+    y : Series, DataFrame or ndarray of shape (n_rows - horizon[, horizon])
+        The next value (``horizon=1``: 1D) or values of the target, aligned
+        with ``X``; for pandas input a Series named ``"<target>+1"`` or a
+        DataFrame with columns ``"<target>+1"`` to ``"<target>+<horizon>"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skrnn import future_targets
+    >>> table = pd.DataFrame({"sales": [1.0, 2.0, 3.0, 4.0], "promo": [0, 1, 0, 1]})
+    >>> X, y = future_targets(table, "sales", horizon=2)
+    >>> X.index.tolist(), y.columns.tolist(), y.to_numpy().tolist()
+    ([0, 1], ['sales+1', 'sales+2'], [[2.0, 3.0], [3.0, 4.0]])
+    """
+    check_positive_int("horizon", horizon)
+    frame = table.to_frame() if isinstance(table, pd.Series) else table
+    pandas = isinstance(frame, pd.DataFrame)
+    values = frame.to_numpy() if pandas else np.asarray(frame)
+    if values.ndim not in (1, 2):
+        raise ValueError(
+            f"table must be 1D or 2D (n_rows, n_features), got {values.ndim}D."
+        )
+    columns = values.reshape(len(values), -1)
+    n_rows, n_features = columns.shape
+    if target is None and n_features > 1:
+        raise ValueError(
+            f"table has {n_features} columns; name the one to forecast with "
+            "target=<position or column name>."
+        )
+    position = (
+        0
+        if target is None
+        else _column_position(target, frame.columns if pandas else None, n_features)
+    )
+    if n_rows <= horizon:
+        raise ValueError(
+            f"table has {n_rows} rows, too few for horizon={horizon}: no row has "
+            f"{horizon} future values."
+        )
+    future = sliding_window_view(columns[1:, position], horizon)  # (n - h, h)
+    kept = n_rows - horizon
+    if not pandas:
+        X = values[:kept]
+        return X, future[:, 0].copy() if horizon == 1 else future.copy()
+    name = frame.columns[position]
+    X = frame.iloc[:kept]
+    if horizon == 1:
+        return X, pd.Series(future[:, 0], index=X.index, name=f"{name}+1")
+    labels = [f"{name}+{k}" for k in range(1, horizon + 1)]
+    return X, pd.DataFrame(future, index=X.index, columns=labels)

@@ -7,7 +7,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 
-from skrnn import RNNRegressor, SequenceWindower, make_windows
+from skrnn import RNNRegressor, SequenceWindower, future_targets, make_windows
 
 
 def _table(n=60, n_features=2, start="2000-01"):
@@ -181,3 +181,55 @@ def test_make_windows_errors(kwargs, match):
 def test_make_windows_needs_a_target_for_multivariate_horizons():
     with pytest.raises(ValueError, match="choose the column to forecast"):
         make_windows(np.ones((20, 2)), window=3, horizon=2)
+
+
+def test_future_targets_are_the_next_values_without_the_last_rows():
+    index = pd.date_range("2024-01-01", periods=6, freq="D")
+    table = pd.DataFrame(
+        {"sales": np.arange(6.0), "promo": [0, 1, 0, 1, 0, 1]}, index=index
+    )
+    X, y = future_targets(table, "sales")
+    pd.testing.assert_frame_equal(X, table.iloc[:5])
+    pd.testing.assert_series_equal(
+        y, table["sales"].shift(-1).iloc[:5].rename("sales+1")
+    )
+    X, y = future_targets(table, 0, horizon=3)
+    assert len(X) == len(y) == 3
+    assert list(y.columns) == ["sales+1", "sales+2", "sales+3"]
+    np.testing.assert_array_equal(y.to_numpy(), [[1, 2, 3], [2, 3, 4], [3, 4, 5]])
+    assert (y.index == X.index).all()
+
+
+def test_future_targets_of_an_array():
+    X, y = future_targets(np.arange(5.0), horizon=2)
+    np.testing.assert_array_equal(X, [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(y, [[1, 2], [2, 3], [3, 4]])
+
+
+@pytest.mark.parametrize(
+    ("table", "kwargs", "message"),
+    [
+        (np.zeros((5, 2)), {}, "name the one to forecast"),
+        (np.zeros(3), {"horizon": 3}, "too few for horizon=3"),
+        (np.zeros((5, 2)), {"target": "x"}, "not a column"),
+    ],
+)
+def test_future_targets_errors(table, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        future_targets(table, **kwargs)
+
+
+def test_future_targets_feed_a_windower_pipeline(fast):
+    table = pd.DataFrame({"load": np.sin(np.arange(60) / 4)})
+    pipe = Pipeline(
+        [("win", SequenceWindower(window=6)), ("rnn", RNNRegressor(**fast))]
+    )
+    pipe.fit(*future_targets(table, "load"))
+    assert pipe.predict(table).shape == (60,)
+
+
+def test_a_shifted_target_with_nan_names_the_fix(fast):
+    table = pd.DataFrame({"load": np.arange(20.0)})
+    pipe = Pipeline([("win", SequenceWindower(window=4)), ("rnn", RNNRegressor())])
+    with pytest.raises(ValueError, match=r"the last 2\. .*future_targets"):
+        pipe.fit(table, table["load"].shift(-2))
