@@ -4,7 +4,10 @@ Inputs are standardised per feature with statistics of the observed time steps
 of the training sequences; the network holds them as buffers, so that a saved
 or exported module carries its own preprocessing. Regression targets are
 standardised per output, and predictions mapped back. The statistics weigh
-samples as the loss does and never see the validation samples.
+samples as the loss does and never see the validation samples. With
+per-sequence scaling, each sequence is first scaled by statistics of its own
+observed steps (:func:`sequence_statistics`), and a regressor's targets with
+those of the input feature they are measured in.
 """
 
 import numpy as np
@@ -102,7 +105,7 @@ def sequence_statistics(x, statistic):
     - "last": the last observed value and the mean absolute value, so that the
       network predicts the change from the last value.
 
-    Both are invariant to the units: multiplying a sequence by ``c > 0``
+    All three follow the units: multiplying a sequence by ``c > 0``
     multiplies its location and scale by ``c``. A scale that is zero (a
     constant or all-zero sequence) falls back to the mean absolute value, and
     that to 1, so no statistic is ever NaN, infinite or zero. The operations are
