@@ -1,10 +1,19 @@
 """Per-sequence scaling: statistics, the "auto" choice, and invariance to units."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from sklearn.pipeline import Pipeline
 
-from skrnn import RNNClassifier, RNNRegressor, make_windows
+from skrnn import (
+    RNNClassifier,
+    RNNRegressor,
+    SequenceWindower,
+    future_targets,
+    make_windows,
+    recursive_forecast,
+)
 from skrnn._scaling import SEQUENCE_STATISTICS, sequence_statistics
 
 
@@ -173,3 +182,16 @@ def test_partial_fit_keeps_the_scaling_of_its_first_call(series_windows, fast, r
     reg.partial_fit(X, rng.normal(size=y.shape))
     assert reg.scaling_ == "last"
     assert np.isfinite(reg.predict(X)).all()
+
+
+def test_recursive_forecast_of_a_windower_pipeline_follows_the_units(fast):
+    # Forecasting from a history 1000 times larger, value by value fed back.
+    table = pd.DataFrame({"load": 50 + 10 * np.sin(np.arange(80) / 4)})
+    pipe = Pipeline(
+        [("win", SequenceWindower(window=8)), ("rnn", RNNRegressor(**fast))]
+    ).fit(*future_targets(table, "load"))
+    assert pipe[-1].scaling_ == "last"
+    forecast = recursive_forecast(pipe, table, 5)
+    np.testing.assert_allclose(
+        recursive_forecast(pipe, table * 1000.0, 5), 1000.0 * forecast, rtol=1e-4
+    )
