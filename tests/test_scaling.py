@@ -195,3 +195,14 @@ def test_recursive_forecast_of_a_windower_pipeline_follows_the_units(fast):
     np.testing.assert_allclose(
         recursive_forecast(pipe, table * 1000.0, 5), 1000.0 * forecast, rtol=1e-4
     )
+
+
+@pytest.mark.cuda
+def test_a_per_sequence_model_moved_to_the_gpu_predicts_as_on_the_cpu(
+    series_windows, fast
+):
+    X, y = series_windows
+    reg = RNNRegressor(**fast, scaling="standard").fit(X, y)
+    expected = reg.predict(X)
+    reg.set_params(device="cuda")
+    np.testing.assert_allclose(reg.predict(X), expected, rtol=1e-4)
