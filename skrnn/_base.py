@@ -31,7 +31,7 @@ from ._params import (
     real,
     validate_params,
 )
-from ._scaling import SEQUENCE_STATISTICS, feature_moments
+from ._scaling import SEQUENCE_STATISTICS, feature_moments, sequence_moments
 from ._training import (
     CALLBACKS,
     RESERVED_CALLBACKS,
@@ -212,8 +212,13 @@ class BaseRNN(BaseEstimator):
             statistic = self.net_.module_.sequence_scaling
         else:
             statistic = self._choose_scaling(sequences, target, observed, fit_weight)
+        # Each sequence's own (location, scale) per feature, for the input and the
+        # target statistics alike.
+        moments = None
+        if statistic is not None:
+            moments = sequence_moments(sequences.values, statistic)
         target = self._standardise(
-            target, observed, fit_weight, sequences, statistic, reset=not continuing
+            target, observed, fit_weight, moments, reset=not continuing
         )
         weight = self._loss_weights(sample_weight, target, observed, incremental)
         if observed is not None:
@@ -244,7 +249,7 @@ class BaseRNN(BaseEstimator):
                 )
             else:
                 self.net_ = self._build_net(
-                    sequences, target, device, seed, fit_weight, statistic
+                    sequences, target, device, seed, fit_weight, statistic, moments
                 )
             try:
                 fitted = _net.train(
@@ -315,7 +320,9 @@ class BaseRNN(BaseEstimator):
         check_is_fitted(self)
         return self.net_.module_.sequence_scaling or "global"
 
-    def _build_net(self, sequences, target, device, seed, sample_weight, statistic):
+    def _build_net(
+        self, sequences, target, device, seed, sample_weight, statistic, moments
+    ):
         module_params = {
             "n_features": sequences.values.shape[2],
             "n_outputs": self._n_outputs(target),
@@ -340,7 +347,7 @@ class BaseRNN(BaseEstimator):
         )
         self._built_with = {name: getattr(self, name) for name in self._architecture}
         net.module_.set_input_scaling(
-            *feature_moments(sequences.values, sample_weight, statistic)
+            *feature_moments(sequences.values, sample_weight, moments)
         )
         return net
 
@@ -375,7 +382,7 @@ class BaseRNN(BaseEstimator):
             return None
         return (weight / counted.mean()).astype(np.float32)
 
-    def _standardise(self, target, observed, weight, sequences, statistic, reset):
+    def _standardise(self, target, observed, weight, moments, reset):
         return target
 
     def _class_weights(self, target, observed, incremental):

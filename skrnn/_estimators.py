@@ -384,7 +384,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         statistic = self.net_.module_.sequence_scaling
         if statistic is not None:
             location, scale = self._target_statistics(
-                sequences, statistic, per_step=y_pred.ndim == 3
+                sequence_moments(sequences.values, statistic), per_step=y_pred.ndim == 3
             )
             y_pred = y_pred * scale + location
         if self.net_.module_.return_sequences:
@@ -460,23 +460,23 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             )
         return tuple(int(f) for f in features)
 
-    def _target_statistics(self, sequences, statistic, per_step):
-        """Per-sequence location and scale of each output's input feature, shaped
-        to broadcast against targets (``per_step``: of every time step)."""
-        location, scale = sequence_moments(sequences.values, statistic)
+    def _target_statistics(self, moments, per_step):
+        """The per-sequence ``moments`` of each output's input feature, shaped to
+        broadcast against targets (``per_step``: of every time step)."""
+        location, scale = moments
         features = list(self._target_features)
         location, scale = location[:, features], scale[:, features]
         if per_step:
             return location[:, np.newaxis], scale[:, np.newaxis]
         return location, scale
 
-    def _standardise(self, target, observed, weight, sequences, statistic, reset):
+    def _standardise(self, target, observed, weight, moments, reset):
         """Targets scaled to mean 0 and variance 1 per output, as float32: after
-        each was scaled by its sequence's statistics, with per-sequence scaling."""
+        each was scaled by its sequence's ``moments``, with per-sequence scaling."""
         n_outputs = target.shape[-1]
-        if statistic is not None:
+        if moments is not None:
             location, scale = self._target_statistics(
-                sequences, statistic, per_step=target.ndim == 3
+                moments, per_step=target.ndim == 3
             )
             target = (target - location) / scale
         if reset:

@@ -26,15 +26,16 @@ def unstandardise(z, mean, scale):
     return z * scale + mean
 
 
-def feature_moments(values, sample_weight=None, statistic=None):
+def feature_moments(values, sample_weight=None, moments=None):
     """Per-feature mean and standard deviation over the observed time steps.
 
     ``values`` is ``(n_samples, n_timesteps, n_features)`` with NaN at padding
     steps. With ``sample_weight``, each sample's steps count with its weight, so
     that integer weights give the moments of the repeated samples. A constant
-    feature gets a standard deviation of 1, so scaling leaves it at 0. With a
-    ``statistic`` (see :func:`sequence_statistics`), the moments are those of
-    the sequences scaled by their own statistics, as the network reads them.
+    feature gets a standard deviation of 1, so scaling leaves it at 0. With
+    ``moments``, each sequence's own ``(location, scale)`` from
+    :func:`sequence_moments`, the moments are those of the sequences scaled by
+    them, as the network reads them.
     """
     n_features = values.shape[2]
     total = np.zeros(n_features)
@@ -43,9 +44,9 @@ def feature_moments(values, sample_weight=None, statistic=None):
     chunk = max(1, CHUNK_ELEMENTS // values[0].size)
     for lo in range(0, len(values), chunk):
         block = values[lo : lo + chunk].astype(np.float64)
-        if statistic is not None:
-            location, scale = sequence_statistics(torch.from_numpy(block), statistic)
-            block = (block - location.numpy()) / scale.numpy()
+        if moments is not None:
+            location, scale = (m[lo : lo + chunk, np.newaxis] for m in moments)
+            block = (block - location) / scale
         observed = ~np.isnan(block)
         block[~observed] = 0.0
         weight = 1.0
