@@ -8,9 +8,9 @@ from sklearn.pipeline import Pipeline
 from ._params import check_positive_int
 from ._windowing import (
     SequenceWindower,
-    _column_position,
     _next_label,
     _pandas_index,
+    _target_position,
 )
 
 
@@ -114,7 +114,7 @@ def recursive_forecast(
     check_positive_int("steps", steps)
     estimator = _best(estimator)
     window, frame, index = _prepare(estimator, history, window)
-    column = _target_position(target, frame)
+    column = _target_position(target, frame.columns, frame.shape[1], "history")
     exog = _future_exogenous(future, frame, column, steps)
     rows = frame.iloc[-window:].copy()
     forecast = np.empty(steps)
@@ -206,18 +206,6 @@ def _predict_last(model, rows, window):
     if _takes_rows(model):
         return model.predict(rows.iloc[-window:])[-1]
     return model.predict(rows.to_numpy(dtype=float)[np.newaxis, -window:])[0]
-
-
-def _target_position(target, frame):
-    n_columns = frame.shape[1]
-    if target is None:
-        if n_columns > 1:
-            raise ValueError(
-                f"history has {n_columns} columns; name the one to forecast with "
-                "target=<position or column name>."
-            )
-        return 0
-    return _column_position(target, frame.columns, n_columns)
 
 
 def _future_exogenous(future, frame, column, steps):

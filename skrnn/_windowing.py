@@ -296,6 +296,19 @@ def _target_columns(target, columns, n_features, horizon):
     return positions
 
 
+def _target_position(target, columns, n_features, what):
+    """The position of the one column to forecast; None names the only column of
+    ``what`` (the data, in the error message)."""
+    if target is None:
+        if n_features > 1:
+            raise ValueError(
+                f"{what} has {n_features} columns; name the one to forecast with "
+                "target=<position or column name>."
+            )
+        return 0
+    return _column_position(target, columns, n_features)
+
+
 def _column_position(target, columns, n_features):
     """The position of a target column given by position or by column name."""
     is_position = isinstance(target, Integral) and not isinstance(target, bool)
@@ -358,15 +371,8 @@ def future_targets(table, target=None, *, horizon=1):
         )
     columns = values.reshape(len(values), -1)
     n_rows, n_features = columns.shape
-    if target is None and n_features > 1:
-        raise ValueError(
-            f"table has {n_features} columns; name the one to forecast with "
-            "target=<position or column name>."
-        )
-    position = (
-        0
-        if target is None
-        else _column_position(target, frame.columns if pandas else None, n_features)
+    position = _target_position(
+        target, frame.columns if pandas else None, n_features, "table"
     )
     if n_rows <= horizon:
         raise ValueError(
