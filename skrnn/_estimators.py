@@ -1,6 +1,5 @@
 """RNNRegressor and RNNClassifier: scikit-learn estimators composed over skorch."""
 
-from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
@@ -11,7 +10,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import ARCHITECTURE, BaseRNN
-from ._params import Constraint
+from ._params import Constraint, integer
 from ._scaling import (
     AUTO_STATISTIC,
     sequence_moments,
@@ -20,6 +19,9 @@ from ._scaling import (
     unstandardise,
 )
 from ._validation import observed_steps, per_step_targets
+
+# A position among the input features (target_features).
+_FEATURE_POSITION = integer(0)
 
 
 class RNNRegressor(RegressorMixin, BaseRNN):
@@ -218,11 +220,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             "None, an int or a list of ints (input feature positions)",
             lambda v: (
                 v is None
-                or _is_position(v)
+                or _FEATURE_POSITION.accepts(v)
                 or (
                     isinstance(v, (list, tuple))
                     and len(v) > 0
-                    and all(_is_position(f) for f in v)
+                    and all(_FEATURE_POSITION.accepts(f) for f in v)
                 )
             ),
         ),
@@ -446,7 +448,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         given = self.target_features
         if given is None:
             return (0,) * n_outputs if n_features == 1 else None
-        features = (given,) * n_outputs if _is_position(given) else tuple(given)
+        features = (
+            (given,) * n_outputs if _FEATURE_POSITION.accepts(given) else tuple(given)
+        )
         if len(features) != n_outputs:
             raise ValueError(
                 f"target_features has {len(features)} entries, but y has {n_outputs} "
@@ -964,10 +968,6 @@ def _reject_missing_targets(y):
         "y[:-h]), or make X and y with skrnn.future_targets(table, target, "
         "horizon=h), which leaves them out."
     )
-
-
-def _is_position(value):
-    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 0
 
 
 def _naive_beats_mean(sequences, target, observed, weight, features):
