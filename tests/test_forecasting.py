@@ -11,6 +11,7 @@ from skrnn import (
     RNNRegressor,
     SequenceWindower,
     direct_forecast,
+    future_targets,
     make_windows,
     recursive_forecast,
 )
@@ -38,6 +39,14 @@ def test_recursive_forecast_feeds_predictions_back():
     np.testing.assert_array_equal(forecast, [10, 11, 12, 13])
 
 
+def test_a_history_shorter_than_the_window_is_padded(fast):
+    series = np.sin(np.arange(40) / 3)
+    reg = RNNRegressor(**fast).fit(*make_windows(series, window=8, horizon=2))
+    forecast = direct_forecast(reg, series[:5], window=8)
+    padded = np.concatenate([np.full(3, np.nan), series[:5]]).reshape(1, 8, 1)
+    np.testing.assert_allclose(forecast, reg.predict(padded)[0])
+
+
 def test_recursive_forecast_returns_series_on_future_dates(fast):
     series = _monthly()
     reg = RNNRegressor(**fast).fit(*make_windows(series, window=12))
@@ -49,26 +58,66 @@ def test_recursive_forecast_returns_series_on_future_dates(fast):
     assert len(forecast) == 6
 
 
-def test_recursive_forecast_with_future_exogenous_columns():
-    history = pd.DataFrame({"y": [0.0, 1.0, 2.0], "step": [1.0, 1.0, 1.0]})
-    future = pd.DataFrame({"step": [2.0, 3.0]})
-    forecast = recursive_forecast(
-        _LastValuePlusExog(), history, 2, window=2, target="y", future=future
+def test_recursive_forecast_feeds_each_known_future_value_at_its_step():
+    # _LastValuePlusExog adds the window's last exogenous value: with the promo
+    # brought forward, the forecast of step k is the first to see future[k].
+    history = pd.DataFrame({"y": [0.0, 1.0, 2.0], "promo": [9.0, 9.0, 9.0]})
+    future = pd.DataFrame({"promo": [1.0, 2.0, 3.0]})
+    args = (_LastValuePlusExog(), history, 3)
+    kwargs = {"window": 2, "target": "y", "known_future": ["promo"]}
+    forecast = recursive_forecast(*args, **kwargs, future=future)
+    np.testing.assert_array_equal(forecast, [3.0, 5.0, 8.0])
+    moved = future.assign(promo=[1.0, 2.0, 100.0])
+    changed = recursive_forecast(*args, **kwargs, future=moved)
+    np.testing.assert_array_equal(changed, [3.0, 5.0, 105.0])
+
+
+def test_a_known_future_promotion_moves_only_the_forecast_of_its_step(fast):
+    rng = np.random.default_rng(0)
+    promo = (rng.random(300) < 0.2).astype(float)
+    sales = 10 + 5 * promo + rng.normal(0, 0.3, 300)
+    table = pd.DataFrame({"sales": sales, "promo": promo})
+    pipe = Pipeline(
+        [("win", SequenceWindower(window=4)), ("rnn", RNNRegressor(**fast))]
     )
-    # step 1: 2 + 1 (last row's exog); step 2: 3 + 2 (the first future row's exog)
-    np.testing.assert_array_equal(forecast, [3.0, 5.0])
+    pipe.fit(*future_targets(table, "sales", known_future="promo"))
+    kwargs = {"target": "sales", "known_future": "promo"}
+    base = recursive_forecast(pipe, table, 4, future=np.zeros(4), **kwargs)
+    moved = recursive_forecast(pipe, table, 4, future=[0, 0, 1, 0], **kwargs)
+    np.testing.assert_array_equal(moved.iloc[:2], base.iloc[:2])
+    assert moved.iloc[2] > base.iloc[2] + 1  # the promotion lifts its own step
 
 
-def test_recursive_forecast_requires_future_exogenous_columns():
+def test_direct_forecast_sees_the_known_future_of_its_whole_horizon():
+    class _SumOfLastStep:
+        def predict(self, X):
+            return X[:, -1, 1:] + X[:, -1, :1]  # promo+1..promo+3 plus the level
+
+    history = pd.DataFrame({"y": [0.0, 1.0, 2.0], "promo": [9.0, 9.0, 9.0]})
+    forecast = direct_forecast(
+        _SumOfLastStep(), history, window=2, known_future="promo", future=[1, 2, 3]
+    )
+    np.testing.assert_array_equal(forecast, [3.0, 4.0, 5.0])
+
+
+def test_known_future_errors():
     history = pd.DataFrame({"y": np.arange(5.0), "x": np.ones(5)})
-    with pytest.raises(ValueError, match=r"pass future.*shape \(3, 1\)"):
-        recursive_forecast(_LastValuePlusExog(), history, 3, window=2, target="y")
+    model = _LastValuePlusExog()
+    with pytest.raises(ValueError, match=r"\['x'\] are past-only covariates"):
+        recursive_forecast(model, history, 3, window=2, target="y")
+    assert len(recursive_forecast(model, history, 1, window=2, target="y")) == 1
     with pytest.raises(ValueError, match="name the one to forecast"):
-        recursive_forecast(_LastValuePlusExog(), history, 3, window=2)
-    with pytest.raises(ValueError, match=r"future must have shape \(3, 1\)"):
+        recursive_forecast(model, history, 3, window=2)
+    with pytest.raises(ValueError, match="pass future"):
+        recursive_forecast(model, history, 3, window=2, target=0, known_future="x")
+    with pytest.raises(ValueError, match=r"3 rows and 1 column.*got shape \(2, 1\)"):
         recursive_forecast(
-            _LastValuePlusExog(), history, 3, window=2, target=0, future=np.ones(2)
+            model, history, 3, window=2, target=0, known_future="x", future=[1, 2]
         )
+    with pytest.raises(ValueError, match="name those columns with known_future"):
+        recursive_forecast(model, history, 1, window=2, target=0, future=[1])
+    with pytest.raises(ValueError, match="target cannot be a known_future"):
+        recursive_forecast(model, history, 1, window=2, target=0, known_future=0)
 
 
 def test_recursive_forecast_with_windower_pipeline(fast):
@@ -113,8 +162,8 @@ def test_direct_forecast_predicts_the_horizon_at_once(fast):
 def test_forecast_errors(fast):
     with pytest.raises(ValueError, match="window is required"):
         recursive_forecast(_LastValuePlusOne(), np.arange(5.0), 2)
-    with pytest.raises(ValueError, match="fewer than window=8"):
-        recursive_forecast(_LastValuePlusOne(), np.arange(5.0), 2, window=8)
+    with pytest.raises(ValueError, match="history has no rows"):
+        recursive_forecast(_LastValuePlusOne(), np.arange(0.0), 2, window=8)
     with pytest.raises(ValueError, match="steps must be an integer >= 1"):
         recursive_forecast(_LastValuePlusOne(), np.arange(5.0), 0, window=2)
     series = _monthly()

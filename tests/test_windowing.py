@@ -210,7 +210,7 @@ def test_future_targets_of_an_array():
     ("table", "kwargs", "message"),
     [
         (np.zeros((5, 2)), {}, "name the one to forecast"),
-        (np.zeros(3), {"horizon": 3}, "too few for horizon=3"),
+        (np.zeros(3), {"horizon": 3}, "no series longer than horizon=3"),
         (np.zeros((5, 2)), {"target": "x"}, "not a column"),
     ],
 )
