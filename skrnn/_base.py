@@ -47,6 +47,8 @@ from ._validation import (
     check_targets_length,
     per_step_targets,
     resolve_device,
+    thread_count,
+    torch_threads,
     validate_sequences,
 )
 
@@ -100,6 +102,7 @@ class BaseRNN(BaseEstimator):
         "callbacks": CALLBACKS,
         "cpu_backward": options("auto", "torch"),
         "scaling": options("auto", "global", *SEQUENCE_STATISTICS),
+        "n_threads": either(literal("auto"), integer(1)),
         "random_state": RANDOM_STATE,
         "verbose": integer(0),
     }
@@ -141,6 +144,7 @@ class BaseRNN(BaseEstimator):
         cpu_backward="auto",
         scaling="auto",
         device="cpu",
+        n_threads="auto",
         random_state=None,
         verbose=0,
     ):
@@ -170,6 +174,7 @@ class BaseRNN(BaseEstimator):
         self.cpu_backward = cpu_backward
         self.scaling = scaling
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
@@ -242,7 +247,8 @@ class BaseRNN(BaseEstimator):
             validating=valid_rows is not None,
             incremental=incremental,
         )
-        with _seeded_torch(seed, device):
+        threads = thread_count(self, device, sequences.values.shape[-1])
+        with _seeded_torch(seed, device), torch_threads(threads):
             if continuing:
                 _net.continue_net(
                     self.net_, training=_net.training_params(self), device=device
@@ -392,7 +398,9 @@ class BaseRNN(BaseEstimator):
         """Validated sequences and the raw network outputs for ``X`` (float64)."""
         check_is_fitted(self)
         sequences = self._validate_sequences(X, reset=False)
-        return sequences, _net.predict_outputs(self.net_, sequences)
+        threads = thread_count(self, self.device_, sequences.values.shape[-1])
+        with torch_threads(threads):
+            return sequences, _net.predict_outputs(self.net_, sequences)
 
     def _returns_sequences(self):
         check_is_fitted(self)

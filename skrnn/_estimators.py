@@ -151,10 +151,19 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Where to train and predict: "cpu", "cuda", "cuda:N", "mps", or "auto"
         for the best available. Calling ``set_params(device=...)`` on a fitted
         estimator moves the model.
+    n_threads : "auto" or int, default="auto"
+        The torch threads of ``fit`` and ``predict``; the caller's setting
+        (``torch.get_num_threads()``) is given back afterwards. "auto" uses one
+        thread for a model too small to gain from more (a time step of a
+        batch under about two million multiply-adds: the default LSTM of 64
+        units with batches of 32 on up to ~190 features), where a second thread
+        gains nothing and costs several times the fit when another process
+        holds a core; otherwise, and on an accelerator, it leaves torch's
+        setting as it is.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation split.
         With an int, training on CPU is bit-for-bit reproducible for the same
-        number of torch threads (``torch.get_num_threads()``). Fitting never
+        number of torch threads (see ``n_threads``). Fitting never
         changes the global numpy or torch random state; None draws fresh
         entropy from the OS.
     verbose : int, default=0
@@ -260,6 +269,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         scaling="auto",
         target_features=None,
         device="cpu",
+        n_threads="auto",
         random_state=None,
         verbose=0,
     ):
@@ -290,6 +300,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             cpu_backward=cpu_backward,
             scaling=scaling,
             device=device,
+            n_threads=n_threads,
             random_state=random_state,
             verbose=verbose,
         )
@@ -629,10 +640,19 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Where to train and predict: "cpu", "cuda", "cuda:N", "mps", or "auto"
         for the best available. Calling ``set_params(device=...)`` on a fitted
         estimator moves the model.
+    n_threads : "auto" or int, default="auto"
+        The torch threads of ``fit`` and ``predict``; the caller's setting
+        (``torch.get_num_threads()``) is given back afterwards. "auto" uses one
+        thread for a model too small to gain from more (a time step of a
+        batch under about two million multiply-adds: the default LSTM of 64
+        units with batches of 32 on up to ~190 features), where a second thread
+        gains nothing and costs several times the fit when another process
+        holds a core; otherwise, and on an accelerator, it leaves torch's
+        setting as it is.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation split.
         With an int, training on CPU is bit-for-bit reproducible for the same
-        number of torch threads (``torch.get_num_threads()``). Fitting never
+        number of torch threads (see ``n_threads``). Fitting never
         changes the global numpy or torch random state; None draws fresh
         entropy from the OS.
     verbose : int, default=0
@@ -729,6 +749,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         cpu_backward="auto",
         scaling="auto",
         device="cpu",
+        n_threads="auto",
         random_state=None,
         verbose=0,
     ):
@@ -759,6 +780,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             cpu_backward=cpu_backward,
             scaling=scaling,
             device=device,
+            n_threads=n_threads,
             random_state=random_state,
             verbose=verbose,
         )

@@ -1,5 +1,6 @@
 """Input conversion (2D, 3D, lists of sequences, NaN padding), targets, devices."""
 
+import contextlib
 from numbers import Real
 from typing import NamedTuple
 
@@ -338,6 +339,40 @@ def check_sample_weight(sample_weight, n_samples):
             "on; give some samples a positive sample_weight."
         )
     return weight
+
+
+# n_threads="auto": one torch thread when a time step's gate products are smaller
+# than this many multiply-adds (batch x gate rows x inputs). Below it a second
+# thread gains nothing on an idle 2-core machine (benchmarks/threads.py) and
+# costs several times the fit when another process holds a core.
+SMALL_STEP_MACS = 2**21
+_GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+
+
+def thread_count(estimator, device, n_features):
+    """The torch threads for a fit or predict of ``estimator``; None to leave
+    torch's setting as it is (an accelerator, or a model large enough to gain)."""
+    if estimator.n_threads != "auto":
+        return estimator.n_threads
+    if device.type != "cpu":
+        return None
+    rows = _GATES[estimator.cell] * estimator.hidden_size
+    step = estimator.batch_size * rows * (n_features + estimator.hidden_size)
+    return 1 if step < SMALL_STEP_MACS else None
+
+
+@contextlib.contextmanager
+def torch_threads(count):
+    """Run with ``count`` torch threads, and give the caller's setting back."""
+    if count is None or count == torch.get_num_threads():
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def resolve_device(device):

@@ -319,3 +319,34 @@ def test_fitted_with_every_control_pickles_without_its_data(sequences, validated
     restored = pickle.loads(pickle.dumps(controlled))
     np.testing.assert_array_equal(restored.predict(X), controlled.predict(X))
     assert len(pickle.dumps(controlled)) < len(pickle.dumps(plain)) + X.nbytes / 10
+
+
+class _Threads(Callback):
+    """Records the torch threads each epoch runs with."""
+
+    def on_epoch_end(self, net, **kwargs):
+        self.seen_ = [*getattr(self, "seen_", []), torch.get_num_threads()]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, 1),  # a small model: one thread
+        ({"n_threads": 2}, 2),
+        ({"hidden_size": 256}, "caller's"),  # large enough to gain from more
+    ],
+)
+def test_thread_policy_during_fit_and_the_callers_setting_after(
+    sequences, params, expected, fast
+):
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        reg = RNNRegressor(**{**fast, **params}, callbacks=[("threads", _Threads())])
+        reg.fit(*sequences)
+        seen = dict(reg.net_.callbacks_)["threads"].seen_
+        assert set(seen) == {3 if expected == "caller's" else expected}
+        reg.predict(sequences[0])
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
