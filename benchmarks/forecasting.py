@@ -10,7 +10,7 @@ Airline (sktime) joins the report as a single-series forecast.
 
 Run from the repository root::
 
-    python benchmarks/forecasting.py          # full run (~40 min on 2 cores)
+    python benchmarks/forecasting.py          # full run (~7 min on 2 cores)
     python benchmarks/forecasting.py --quick  # 200 series of 3 sets, seed 0, no search
 
 The protocol, the tables and the conclusions are in ``results/forecasting.md``.

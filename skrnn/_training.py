@@ -19,9 +19,11 @@ RESERVED_CALLBACKS = ("clip", "lr_schedule", "progress", "early_stopping")
 # ReduceLROnPlateau divides the learning rate by this.
 _PLATEAU_FACTOR = 0.2
 # max_epochs="auto": 50 epochs, but at least 500 gradient steps on small data sets,
-# where 50 epochs undertrain (the defaults study of the benchmarks).
+# where 50 epochs undertrain (benchmarks/defaults.py), and at most 2,500 on large
+# ones, where more bought nothing on 6,400-10,000 windows (benchmarks/step_budget.py).
 _AUTO_EPOCHS = 50
 _AUTO_STEPS = 500
+_AUTO_MAX_STEPS = 2500
 
 
 def _is_callback_list(callbacks):
@@ -86,11 +88,13 @@ def epochs_per_fit(estimator, n_train):
     """The epochs one ``fit`` makes on ``n_train`` training sequences.
 
     ``max_epochs="auto"`` makes ``_AUTO_EPOCHS``, or enough for ``_AUTO_STEPS``
-    gradient steps where the training set is too small for that.
+    gradient steps where the training set is too small for that, and no more
+    epochs than ``_AUTO_MAX_STEPS`` steps take (at least one) where it is large.
     """
     if isinstance(estimator.max_epochs, str):  # "auto", checked by check_params
         steps_per_epoch = -(-n_train // estimator.batch_size)
-        return max(_AUTO_EPOCHS, -(-_AUTO_STEPS // steps_per_epoch))
+        epochs = max(_AUTO_EPOCHS, -(-_AUTO_STEPS // steps_per_epoch))
+        return min(epochs, max(1, -(-_AUTO_MAX_STEPS // steps_per_epoch)))
     return estimator.max_epochs
 
 

@@ -183,9 +183,17 @@ def test_cosine_schedule_anneals_and_restarts_with_each_fit(sequences, fast):
 
 @pytest.mark.parametrize(
     ("n_train", "batch_size", "expected"),
-    [(40, 32, 250), (67, 32, 167), (500, 32, 50), (20_000, 32, 50), (40, 8, 100)],
+    [
+        (40, 32, 250),
+        (67, 32, 167),
+        (500, 32, 50),
+        (1600, 32, 50),
+        (6400, 32, 13),
+        (200_000, 32, 1),
+        (40, 8, 100),
+    ],
 )
-def test_auto_epochs_make_50_or_at_least_500_gradient_steps(
+def test_auto_epochs_make_50_between_500_and_2500_gradient_steps(
     n_train, batch_size, expected
 ):
     reg = RNNRegressor(batch_size=batch_size)
