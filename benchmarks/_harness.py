@@ -246,6 +246,15 @@ def make_tasks(quick=False):
     return tasks
 
 
+def ar1_noise(n_rows, seed, phi=0.7, sd=0.3):
+    """AR(1) noise: ``e[i] = phi e[i - 1] + N(0, sd)``, starting at 0."""
+    shocks = np.random.default_rng(seed).normal(0, sd, n_rows)
+    noise = np.zeros(n_rows)
+    for i in range(1, n_rows):
+        noise[i] = phi * noise[i - 1] + shocks[i]
+    return noise
+
+
 def noisy_sine(n_steps=1000, window=50, noise=0.1, seed=0):
     """``sin(0.1 t) + 0.5 cos(0.05 t)`` plus Gaussian noise, in windows and next
     values; the first 80% of the windows train, the rest test. Returns the split

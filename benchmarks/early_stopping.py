@@ -75,12 +75,8 @@ def drifting_series(n_rows, window, horizon, seed=10):
     grows over time, and AR(1) noise; target: the next ``horizon`` values. The
     first 80% of the windows train; the test windows whose targets overlap
     training targets are left out."""
-    rng = np.random.default_rng(seed)
     t = np.arange(n_rows)
-    noise = np.zeros(n_rows)
-    shocks = rng.normal(0, 0.3, n_rows)
-    for i in range(1, n_rows):
-        noise[i] = 0.7 * noise[i - 1] + shocks[i]
+    noise = harness.ar1_noise(n_rows, seed)
     weekly = 0.5 * (1 + 1.5 * t / n_rows) * np.sin(2 * np.pi * t / 168)
     series = np.sin(2 * np.pi * t / 24) + weekly + noise
     X, y = make_windows(series, window, horizon=horizon)

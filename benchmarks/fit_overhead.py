@@ -4,6 +4,8 @@ The same model (each cell type, two sizes, two lengths) is trained three ways:
 a hand-written loop over torch's own module, skorch's ``NeuralNetRegressor``
 with its defaults, and ``RNNRegressor``; all do the same math from the same
 seed, so the ratios of their fit times are what each way of training costs.
+For the LSTM, the achieved GFLOP/s of the hand loop and of ``RNNRegressor`` are
+reported next to the machine's peak (a float32 matrix product on one thread).
 
 Run from the repository root::
 
@@ -12,6 +14,8 @@ Run from the repository root::
 
 The protocol, the tables and the conclusions are in ``results/speed.md``.
 """
+
+import time
 
 import _harness as harness
 import numpy as np
@@ -177,6 +181,25 @@ def configurations():
     ]
 
 
+def lstm_gflop_per_batch(hidden_size, n_steps, n_features=1):
+    """GFLOP of one LSTM training step: the gate products of the forward pass
+    (2 x batch x 4h x (features + h) per time step), and twice that backward."""
+    forward = 2 * BATCH_SIZE * 4 * hidden_size * (n_features + hidden_size) * n_steps
+    return 3 * forward / 1e9
+
+
+def matmul_peak(size=1024, repeats=20):
+    """GFLOP/s of a float32 matrix product on one thread: the machine's peak as
+    torch reaches it."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best / 1e9
+
+
 def measure(args):
     n_samples = N_SAMPLES_QUICK if args.quick else N_SAMPLES
     rounds = args.rounds or (1 if args.quick else ROUNDS)
@@ -211,13 +234,24 @@ def measure(args):
                 "extra_us": 1e6 * (rnn.min - hand.min) / n_batches,
                 "hand_vs_lstm": hand.min / timings[lstm, "hand loop"].min,
                 "rnn_vs_lstm": rnn.min / timings[lstm, "RNNRegressor"].min,
+                "hand_gflops": (
+                    lstm_gflop_per_batch(hidden_size, n_steps) * n_batches / hand.min
+                    if cell == "lstm"
+                    else None
+                ),
+                "rnn_gflops": (
+                    lstm_gflop_per_batch(hidden_size, n_steps) * n_batches / rnn.min
+                    if cell == "lstm"
+                    else None
+                ),
                 "loss_difference": np.max(
                     np.abs(curves[0] - curves[1]) / np.abs(curves[0])
                 ),
             }
         )
     setup = f"{n_samples} samples, {n_batches} batches a fit, {rounds} rounds"
-    return {"environment": {"setup": setup}, "results": rows}
+    peak = f"{matmul_peak():.0f} GFLOP/s (float32 1024x1024 matmul, one thread)"
+    return {"environment": {"setup": setup, "peak": peak}, "results": rows}
 
 
 COLUMNS = {
@@ -231,12 +265,13 @@ COLUMNS = {
     "RNNRegressor extra per batch (us)": "{extra_us:+.0f}",
     "hand loop / LSTM's": "{hand_vs_lstm:.2f}x",
     "RNNRegressor / LSTM's": "{rnn_vs_lstm:.2f}x",
+    "LSTM GFLOP/s: hand loop, RNNRegressor": "{hand_gflops:.1f}, {rnn_gflops:.1f}",
     "loss difference": "{loss_difference:.1e}",
 }
 
 
 def render(data):
-    results = harness.table(data["results"], COLUMNS, "l" + "r" * 10)
+    results = harness.table(data["results"], COLUMNS, "l" + "r" * (len(COLUMNS) - 1))
     return harness.stamp(data["environment"]) + "\n\n" + results
 
 

@@ -274,7 +274,7 @@ class _Model:
         elif window is None:
             raise ValueError(
                 "window is required: the number of time steps the estimator's "
-                "windows have (or pass a Pipeline starting with SequenceWindower)."
+                "windows have (or pass a Pipeline with a SequenceWindower)."
             )
         fitted = getattr(estimator, "_window", None)
         if fitted is not None and window != fitted:
