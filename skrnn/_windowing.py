@@ -153,13 +153,13 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
             values = validate_data(
                 self, X, reset=False, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
             )
-            history = self._tail if self._continues(index) else None
+            history = self._tail if _starts_at(index, self._next_index) else None
             return _windows(values, history, self.window)
         values, groups = self._long_values(X, reset=False)
         tails = {
             key: self._tails[key]
             for key, times in groups
-            if _starts_at(times, self._next_times.get(key))
+            if _starts_at(times.labels, self._next_times.get(key))
         }
         return _grouped_windows(values, groups, tails, self.window)
 
@@ -204,15 +204,6 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
             for key, rows in series_positions(table, self.id_col, self.time_col)
         ]
         return values, groups
-
-    def _continues(self, index):
-        """Whether ``index`` starts right where the fitted data's index ended."""
-        if index is None or self._next_index is None or len(index) == 0:
-            return False
-        try:
-            return bool(index[0] == self._next_index)
-        except TypeError:  # labels of another kind (say, dates after integers)
-            return False
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -277,17 +268,14 @@ class _SeriesRows:
         self.positions = positions
         self.labels = None if stamps is None else time_index(stamps)
 
-    def __len__(self):
-        return len(self.positions)
 
-
-def _starts_at(times, label):
-    """Whether a series' rows start at ``label``, the step after its fitted rows."""
-    if label is None or times.labels is None or len(times) == 0:
+def _starts_at(index, label):
+    """Whether ``index`` starts at ``label``: the step after the fitted rows."""
+    if index is None or label is None or len(index) == 0:
         return False
     try:
-        return bool(times.labels[0] == label)
-    except TypeError:  # timestamps of another kind
+        return bool(index[0] == label)
+    except TypeError:  # labels of another kind (say, dates after integers)
         return False
 
 
