@@ -201,6 +201,17 @@ class BaseRNN(BaseEstimator):
         )
         check_targets_length(sequences, target)
         seed = _draw_seed(self.random_state)
+        held_out = None
+        held = self._held_out_rows(n_samples, incremental, seed)
+        if held is not None:  # the last samples; the fit sees only the others
+            n_samples = int(held[0])
+            rows, kept = slice(n_samples, None), slice(0, n_samples)
+            held_out = (held, _take(sequences, rows), target[rows])
+            sequences, target = _take(sequences, kept), target[kept]
+            if observed is not None:
+                observed = observed[kept]
+            if sample_weight is not None:
+                sample_weight = sample_weight[kept]
         valid_rows = None
         if self.early_stopping and not incremental:
             # From the fit's own seed: a continued fit keeps the same split.
@@ -272,6 +283,7 @@ class BaseRNN(BaseEstimator):
                 raise
         self._record_history(valid_rows, best_epoch(fitted))
         self.device_ = device
+        self._calibrate(held_out)
         return self
 
     def _validate_sequences(self, X, *, reset):
@@ -297,6 +309,15 @@ class BaseRNN(BaseEstimator):
 
     def _check_classes(self, classes, incremental):
         """Subclasses check ``partial_fit``'s ``classes`` argument."""
+
+    def _held_out_rows(self, n_samples, incremental, seed):
+        """The indices of the last samples a fit holds out to calibrate on (a
+        regressor's ``calibration``), or None."""
+        return None
+
+    def _calibrate(self, held_out):
+        """Calibrate on ``held_out``: its indices, validated sequences and
+        encoded targets (None: nothing held out)."""
 
     def _record_history(self, valid_rows, best_epoch):
         train_losses, valid_losses = _net.losses(self.net_)
@@ -342,6 +363,7 @@ class BaseRNN(BaseEstimator):
             "head_layers": tuple(self.head_layers),
             "cpu_backward": self.cpu_backward,
             "sequence_scaling": statistic,
+            "quantiles": self._quantile_levels(),
         }
         net = _net.new_net(
             module_params,
@@ -356,6 +378,10 @@ class BaseRNN(BaseEstimator):
             *feature_moments(sequences.values, sample_weight, moments)
         )
         return net
+
+    def _quantile_levels(self):
+        """The quantile levels a new network predicts; None for one value."""
+        return None
 
     def _check_architecture(self):
         for name, built in self._built_with.items():
@@ -398,9 +424,13 @@ class BaseRNN(BaseEstimator):
         """Validated sequences and the raw network outputs for ``X`` (float64)."""
         check_is_fitted(self)
         sequences = self._validate_sequences(X, reset=False)
+        return sequences, self._outputs(sequences)
+
+    def _outputs(self, sequences):
+        """The raw network outputs for validated ``sequences`` (float64)."""
         threads = thread_count(self, self.device_, sequences.values.shape[-1])
         with torch_threads(threads):
-            return sequences, _net.predict_outputs(self.net_, sequences)
+            return _net.predict_outputs(self.net_, sequences)
 
     def _returns_sequences(self):
         check_is_fitted(self)
@@ -492,6 +522,20 @@ class BaseRNN(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+
+def _take(sequences, rows):
+    """The validated ``sequences`` at ``rows`` (a slice keeps a view)."""
+    return sequences._replace(
+        **{
+            name: None if value is None else value[rows]
+            for name, value in (
+                ("values", sequences.values),
+                ("starts", sequences.starts),
+                ("lengths", sequences.lengths),
+            )
+        }
+    )
 
 
 def _draw_seed(random_state):

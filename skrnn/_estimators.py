@@ -7,10 +7,21 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import ARCHITECTURE, BaseRNN
-from ._params import Constraint, integer
+from ._params import NONE, Constraint, either, integer, options, real
+from ._quantiles import (
+    QUANTILES,
+    check_quantile_loss,
+    conformal_shifts,
+    fitted_levels,
+    interpolate,
+    interval_levels,
+    requested_levels,
+)
 from ._scaling import (
     AUTO_STATISTIC,
     sequence_moments,
@@ -18,10 +29,21 @@ from ._scaling import (
     target_moments,
     unstandardise,
 )
+from ._training import validation_rows
 from ._validation import observed_steps, per_step_targets
 
 # A position among the input features (target_features).
 _FEATURE_POSITION = integer(0)
+
+
+def _has_quantiles(estimator):
+    """Whether the regressor predicts quantiles (for ``available_if``)."""
+    if estimator.loss != "quantile":
+        raise AttributeError(
+            "predict_quantiles and predict_interval need loss='quantile'; this "
+            "model predicts the mean (see the user guide, 'Prediction intervals')."
+        )
+    return True
 
 
 class RNNRegressor(RegressorMixin, BaseRNN):
@@ -149,6 +171,31 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         column of :func:`make_windows` and its horizon), or a list with one
         feature per output. None means the only feature of univariate input and
         unknown otherwise.
+    loss : {"squared_error", "quantile"}, default="squared_error"
+        The training loss. "squared_error" predicts the mean. "quantile"
+        minimises the pinball loss over ``quantiles``: one network predicts
+        every level of every output, the levels never cross (each is the
+        median's prediction plus or minus a sum of non-negative steps), and
+        :meth:`predict` returns the median, :meth:`predict_quantiles` and
+        :meth:`predict_interval` the rest.
+    quantiles : sequence of float or None, default=None
+        Increasing levels in (0, 1) for ``loss="quantile"``, spanning 0.5; None
+        takes (0.025, 0.1, 0.5, 0.9, 0.975): the median and the 80% and 95%
+        central intervals. Levels in between are interpolated at prediction.
+    calibration : {None, "conformal"}, default=None
+        With "conformal" (``loss="quantile"`` only), ``fit`` holds out the last
+        ``calibration_fraction`` of the samples, in the order of ``X``, trains
+        on the others, and shifts each quantile level of each output by the
+        conformal quantile of its residuals on the held-out samples (split
+        conformal quantile regression). For windows of a time series that
+        calibrates on the most recent data, and the shifted levels are covered
+        as often as they say when the future behaves like that recent past.
+        Quantile networks tend to be over-confident; this corrects them at the
+        cost of the held-out samples' training.
+    calibration_fraction : float, default=0.2
+        Fraction of the samples held out for ``calibration``. The extreme
+        levels need enough of them: the 0.025 and 0.975 levels are calibrated
+        from at least 39 samples.
     device : str, default="cpu"
         Where to train and predict: "cpu", "cuda", "cuda:N", "mps", or "auto"
         for the best available. Calling ``set_params(device=...)`` on a fitted
@@ -193,7 +240,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Number of epochs trained in total, over all calls of ``fit`` with
         ``warm_start`` and of ``partial_fit``.
     loss_curve_ : list of float
-        Training loss (mean squared error of the standardised targets) per epoch.
+        Training loss per epoch: the mean squared error of the standardised
+        targets, or their mean pinball loss for ``loss="quantile"``.
     validation_loss_curve_ : list of float or None
         Validation loss per epoch, NaN for epochs trained without validation;
         None when no epoch was validated.
@@ -203,6 +251,16 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     validation_indices_ : ndarray of int or None
         Indices, into the ``X`` of the last fit, of the samples held out for
         validation; None without ``early_stopping``.
+    quantiles_ : tuple of float or None
+        The levels the network predicts with ``loss="quantile"``; else None.
+    calibration_shifts_ : ndarray of shape (n_outputs, n_quantiles) or None
+        What ``calibration="conformal"`` adds to each output's quantiles: in the
+        targets' units with global scaling, and in units of each sequence's
+        scale with per-sequence scaling (see ``scaling_``), so that a shift
+        fits series of any size; None without calibration.
+    calibration_indices_ : ndarray of int or None
+        Indices, into the ``X`` of the last fit, of the samples held out for
+        ``calibration``; None without it.
 
     See Also
     --------
@@ -224,9 +282,22 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     (64, 10, 2)
     """
 
-    _architecture: ClassVar[tuple] = (*ARCHITECTURE, "target_features")
+    _architecture: ClassVar[tuple] = (
+        *ARCHITECTURE,
+        "target_features",
+        "loss",
+        "quantiles",
+    )
+    _parameter_rules: ClassVar[tuple] = (
+        *BaseRNN._parameter_rules,
+        check_quantile_loss,
+    )
     _parameter_constraints: ClassVar[dict] = {
         **BaseRNN._parameter_constraints,
+        "loss": options("squared_error", "quantile"),
+        "quantiles": QUANTILES,
+        "calibration": either(NONE, options("conformal")),
+        "calibration_fraction": real("in (0, 1)", lambda v: 0 < v < 1),
         "target_features": Constraint(
             "None, an int or a list of ints (input feature positions)",
             lambda v: (
@@ -270,6 +341,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         cpu_backward="auto",
         scaling="auto",
         target_features=None,
+        loss="squared_error",
+        quantiles=None,
+        calibration=None,
+        calibration_fraction=0.2,
         device="cpu",
         n_threads="auto",
         random_state=None,
@@ -307,6 +382,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             verbose=verbose,
         )
         self.target_features = target_features
+        self.loss = loss
+        self.quantiles = quantiles
+        self.calibration = calibration
+        self.calibration_fraction = calibration_fraction
 
     def fit(self, X, y, sample_weight=None):
         """Train the network on sequences ``X`` and targets ``y``.
@@ -371,7 +450,70 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             at padding steps.
         """
         sequences, out = self._forward(X)
-        return self._decode(out, sequences)
+        y_pred = self._decode(out, sequences)
+        if self.net_.module_.quantiles is None:
+            return y_pred
+        return interpolate(y_pred, self.quantiles_, [0.5])[..., 0]
+
+    @available_if(_has_quantiles)
+    def predict_quantiles(self, X, quantiles=None):
+        """Predict quantiles of the targets for sequences ``X``.
+
+        Only with ``loss="quantile"``. Levels the network was not fitted with
+        are interpolated linearly between the neighbouring fitted ones, so
+        they stay ordered; levels outside the fitted range are an error.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences, as in :meth:`fit`.
+        quantiles : float or sequence of float, default=None
+            The levels to predict; None predicts the fitted ``quantiles_``.
+
+        Returns
+        -------
+        y_quantiles : ndarray
+            The shape of :meth:`predict`'s result plus a last axis, one entry
+            per level: ``(n_samples, n_quantiles)`` for 1D ``y``,
+            ``(n_samples, n_outputs, n_quantiles)`` for 2D ``y`` (a horizon of
+            direct forecasts), and per time step with ``return_sequences``. With
+            ``calibration``, the calibrated quantiles.
+        """
+        levels = requested_levels(quantiles, self.quantiles_)
+        sequences, out = self._forward(X)
+        y_quantiles = self._decode(out, sequences)
+        if quantiles is None:
+            return y_quantiles
+        return interpolate(y_quantiles, self.quantiles_, levels)
+
+    @available_if(_has_quantiles)
+    def predict_interval(self, X, coverage=0.9):
+        """Predict central prediction intervals for sequences ``X``.
+
+        Only with ``loss="quantile"``: the interval of ``coverage`` runs from
+        the ``(1 - coverage) / 2`` quantile to the ``(1 + coverage) / 2`` one.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences, as in :meth:`fit`.
+        coverage : float, default=0.9
+            The probability the interval is meant to hold the target with, in
+            (0, 1); its bounds must lie within the fitted quantile levels.
+
+        Returns
+        -------
+        y_interval : ndarray
+            The shape of :meth:`predict`'s result plus a last axis of 2: the
+            lower bound at ``[..., 0]`` and the upper at ``[..., 1]``.
+        """
+        return self.predict_quantiles(X, interval_levels(coverage, self.quantiles_))
+
+    @property
+    def quantiles_(self):
+        """The quantile levels the fitted network predicts; None for the mean."""
+        check_is_fitted(self)
+        return self.net_.module_.quantiles
 
     def score(self, X, y, sample_weight=None):
         """:math:`R^2` of the predictions, over observed time steps if per step.
@@ -395,19 +537,76 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return self._per_step_score(X, y, sample_weight, r2_score)
 
     def _decode(self, out, sequences):
-        y_pred = unstandardise(out, self._y_mean, self._y_scale)
-        statistic = self.net_.module_.sequence_scaling
+        """Raw outputs as predictions in the targets' units, shaped like ``y``;
+        a quantile network's levels on a last axis, calibrated."""
+        module = self.net_.module_
+        quantiles = module.quantiles is not None
+        y_pred = self._sequence_units(out)
+        shifts = getattr(self, "calibration_shifts_", None)
+        if shifts is not None:
+            # Shifted levels may cross; sorting them (a monotone rearrangement)
+            # brings each nearer the true quantile (Chernozhukov et al., 2010).
+            y_pred = np.sort(y_pred + shifts.T[:, np.newaxis], axis=0)
+        statistic = module.sequence_scaling
         if statistic is not None:
-            location, scale = self._target_statistics(
-                sequence_moments(sequences.values, statistic), per_step=y_pred.ndim == 3
-            )
+            location, scale = self._sequence_statistics(sequences)
             y_pred = y_pred * scale + location
-        if self.net_.module_.return_sequences:
+        if module.return_sequences:
             observed = observed_steps(sequences)
             if observed is not None:
-                y_pred[~observed] = np.nan
-            return y_pred[..., 0] if self._y_ndim == 2 else y_pred
-        return y_pred.ravel() if self._y_ndim == 1 else y_pred
+                y_pred = np.where(observed[..., np.newaxis], y_pred, np.nan)
+            squeeze = self._y_ndim == 2
+        else:
+            squeeze = self._y_ndim == 1
+        if squeeze:
+            y_pred = y_pred[..., 0]
+        return np.moveaxis(y_pred, 0, -1) if quantiles else y_pred
+
+    def _sequence_units(self, out):
+        """Raw outputs in the units of the targets scaled per sequence (the
+        targets' own units with global scaling); a quantile network's levels
+        on the first axis, where the rest broadcasts as for one value each."""
+        if self.net_.module_.quantiles is not None:
+            out = np.moveaxis(out, -1, 0)
+        return unstandardise(out, self._y_mean, self._y_scale)
+
+    def _sequence_statistics(self, sequences):
+        """Each sequence's (location, scale) of each output's input feature."""
+        return self._target_statistics(
+            sequence_moments(sequences.values, self.net_.module_.sequence_scaling),
+            per_step=self.net_.module_.return_sequences,
+        )
+
+    def _quantile_levels(self):
+        return fitted_levels(self.quantiles) if self.loss == "quantile" else None
+
+    def _held_out_rows(self, n_samples, incremental, seed):
+        if self.calibration is None or incremental:
+            return None
+        return validation_rows(
+            "last",
+            self.calibration_fraction,
+            n_samples,
+            None,
+            seed,
+            held_for=f"calibration={self.calibration!r}",
+        )
+
+    def _calibrate(self, held_out):
+        # A continued fit (partial_fit) makes the last calibration stale.
+        self.calibration_shifts_ = None
+        self.calibration_indices_ = None
+        if held_out is None:
+            return
+        rows, sequences, target = held_out
+        # Residuals in units of each window's scale with per-sequence scaling:
+        # the shift of a level then fits series of any size alike.
+        predicted = np.moveaxis(self._sequence_units(self._outputs(sequences)), 0, -1)
+        if self.net_.module_.sequence_scaling is not None:
+            location, scale = self._sequence_statistics(sequences)
+            target = (target - location) / scale
+        self.calibration_shifts_ = conformal_shifts(target, predicted, self.quantiles_)
+        self.calibration_indices_ = rows
 
     def _encode_target(self, y, sequences, reset, classes=None):
         if self.return_sequences:
@@ -513,7 +712,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         module = self.net_.module_
         squeeze = self._y_ndim == (2 if module.return_sequences else 1)
         features = None if module.sequence_scaling is None else self._target_features
-        return self._y_mean, self._y_scale, squeeze, features
+        shifts = getattr(self, "calibration_shifts_", None)
+        return self._y_mean, self._y_scale, squeeze, features, shifts
 
     def _n_outputs(self, target):
         return target.shape[-1]

@@ -31,6 +31,7 @@ def direct_forecast(
     future=None,
     id_col=None,
     time_col=None,
+    coverage=None,
 ):
     """Forecast a whole horizon at once from the last window of ``history``.
 
@@ -76,13 +77,21 @@ def direct_forecast(
         otherwise by continuing each series' regular spacing. Read from the
         Pipeline's SequenceWindower when None; without one, the forecasts are
         labelled by step number 1, 2, ...
+    coverage : float or list of float, default=None
+        Also forecast central prediction intervals of these coverages, e.g.
+        ``[0.8, 0.95]``, from an estimator fitted with ``loss="quantile"``
+        (:meth:`RNNRegressor.predict_interval`). The forecast is then the
+        median, and the result a DataFrame with the columns ``"forecast"``,
+        ``"lower_80"``, ``"upper_80"``, ``"lower_95"``, ...
 
     Returns
     -------
     forecast : ndarray of shape (horizon,), Series or DataFrame
         A Series indexed by the future labels when ``history`` has a regularly
         spaced (e.g. monthly) index, otherwise an array; for a long ``history``,
-        a DataFrame indexed by (series, future timestamp).
+        a DataFrame indexed by (series, future timestamp). With ``coverage``, a
+        DataFrame with the interval columns, indexed by the future labels (the
+        step numbers 1, 2, ... without them).
 
     Examples
     --------
@@ -106,14 +115,45 @@ def direct_forecast(
         raw = _extended(part.frame, known, exog)
         inputs.append(with_leads(raw, rows, next_rows(rows, len(exog)), known))
         horizons.append(len(exog))
-    predictions = model.predict_last(inputs)
+    levels = _interval_levels(coverage)
+    bounds = None
+    if levels is None:
+        predictions = model.predict_last(inputs)
+    else:  # (n_series, horizon, levels): the median, then each interval's bounds
+        quantiles = model.predict_last(inputs, levels=[0.5, *levels])
+        predictions = quantiles[..., 0]
+        bounds = _interval_columns(coverage, quantiles[..., 1:])
     if known and any(h != predictions.shape[1] for h in horizons):
         raise ValueError(
             f"The estimator forecasts {predictions.shape[1]} steps, but future has "
             f"{sorted(set(horizons))} rows per series; give the known-future "
             f"values of the {predictions.shape[1]} forecast steps."
         )
-    return model.output(history, parts, predictions, None)
+    return model.output(history, parts, predictions, None, bounds)
+
+
+def _interval_levels(coverage):
+    """The lower and upper level of each interval of ``coverage``; None for none."""
+    if coverage is None:
+        return None
+    levels = []
+    for c in np.atleast_1d(coverage).tolist():
+        if not (isinstance(c, float | int) and 0 < c < 1):
+            raise ValueError(f"coverage must hold floats in (0, 1), got {coverage!r}.")
+        # Rounded: (1 - 0.8) / 2 is 0.09999999999999998, below a fitted 0.1.
+        levels += [round((1 - c) / 2, 12), round((1 + c) / 2, 12)]
+    return levels
+
+
+def _interval_columns(coverage, values):
+    """``{"lower_80": (n_series, horizon), "upper_80": ..., ...}`` from the
+    ``values`` at :func:`_interval_levels`."""
+    columns = {}
+    for i, c in enumerate(np.atleast_1d(coverage).tolist()):
+        label = f"{100 * c:g}"
+        columns[f"lower_{label}"] = values[..., 2 * i]
+        columns[f"upper_{label}"] = values[..., 2 * i + 1]
+    return columns
 
 
 def recursive_forecast(
@@ -291,25 +331,25 @@ class _Model:
         start of a series)."""
         return np.arange(max(0, n_rows - self.window), n_rows)
 
-    def predict_last(self, inputs):
-        """``(n_series, n_outputs)``: the prediction for each series' last window.
+    def predict_last(self, inputs, levels=None):
+        """``(n_series, n_outputs)``: the prediction for each series' last window;
+        with quantile ``levels``, ``(n_series, n_outputs, n_levels)``.
 
         ``inputs`` holds each series' window of rows, front-padded with NaN time
         steps (which skrnn's estimators read as padding) when shorter than
         ``window``. All series go through one ``predict`` call.
         """
+        shape = (len(inputs), -1) if levels is None else (len(inputs), -1, len(levels))
         if self.windower is None:
             X = np.full((len(inputs), self.window, inputs[0].shape[1]), np.nan)
             for i, rows in enumerate(inputs):
                 X[i, self.window - len(rows) :] = rows.to_numpy(dtype=float)
-            return np.asarray(self.estimator.predict(X), dtype=float).reshape(
-                len(inputs), -1
-            )
+            return self._predict(X, levels).reshape(shape)
         id_col, time_col = self.windower.id_col, self.windower.time_col
         if id_col is None:  # a windower of one series: one call per series
             return np.stack(
-                [np.atleast_1d(self.estimator.predict(rows)[-1]) for rows in inputs]
-            ).astype(float)
+                [self._predict(rows, levels)[-1].reshape(shape[1:]) for rows in inputs]
+            )
         # A windower of a long table: the series side by side, in order.
         table = pd.concat(
             [
@@ -322,8 +362,22 @@ class _Model:
             ignore_index=True,
         )
         last = np.cumsum([len(rows) for rows in inputs]) - 1
-        predictions = np.asarray(self.estimator.predict(table), dtype=float)
-        return predictions[last].reshape(len(inputs), -1)
+        return self._predict(table, levels)[last].reshape(shape)
+
+    def _predict(self, X, levels):
+        """The estimator's predictions for ``X``, or its quantiles at ``levels``
+        (through a Pipeline's transforms: a Pipeline has no predict_quantiles)."""
+        if levels is None:
+            return np.asarray(self.estimator.predict(X), dtype=float)
+        final = self.estimator
+        if isinstance(final, Pipeline):
+            X, final = final[:-1].transform(X), final[-1]
+        if not hasattr(final, "predict_quantiles"):
+            raise ValueError(
+                f"coverage needs a model of quantiles, but {type(final).__name__} "
+                "has no predict_quantiles: fit RNNRegressor(loss='quantile')."
+            )
+        return np.asarray(final.predict_quantiles(X, quantiles=levels), dtype=float)
 
     def series(self, history, future):
         """The one series of ``history``, or each series of a long ``history``,
@@ -343,13 +397,24 @@ class _Model:
             parts.append(_Part(key, self._checked(frame), own_future, times))
         return parts
 
-    def output(self, history, parts, forecasts, name):
+    def output(self, history, parts, forecasts, name, bounds=None):
         """The forecasts of one series as an array or a Series on its future
-        labels; of a long table as a DataFrame indexed by (series, future time)."""
+        labels; of a long table as a DataFrame indexed by (series, future time).
+        ``bounds`` (interval columns of ``(n_series, horizon)``) make a
+        DataFrame of one series too."""
+        bounds = bounds or {}
         if self.id_col is None and self.time_col is None:
             if not isinstance(history, pd.DataFrame):
                 name = history.name if isinstance(history, pd.Series) else None
-            return _as_output(forecasts[0], _pandas_index(history), name)
+            if not bounds:
+                return _as_output(forecasts[0], _pandas_index(history), name)
+            n_steps = forecasts.shape[1]
+            labels = _step_labels(_pandas_index(history), n_steps)
+            if labels is None:
+                labels = pd.RangeIndex(1, n_steps + 1, name="step")
+            columns = {"forecast": forecasts[0]}
+            columns.update({key: value[0] for key, value in bounds.items()})
+            return pd.DataFrame(columns, index=labels)
         n_steps = forecasts.shape[1]
         keys = np.repeat([part.key for part in parts], n_steps)
         labels = []
@@ -358,7 +423,9 @@ class _Model:
         index = pd.MultiIndex.from_arrays(
             [keys, labels], names=[self.id_col, self.time_col or "step"]
         )
-        return pd.DataFrame({"forecast": forecasts.ravel()}, index=index)
+        columns = {"forecast": forecasts.ravel()}
+        columns.update({key: value.ravel() for key, value in bounds.items()})
+        return pd.DataFrame(columns, index=index)
 
     def _checked(self, frame):
         if len(frame) == 0:

@@ -40,6 +40,11 @@ class RecurrentNet(nn.Module):
         The statistic by which each input sequence is first scaled by its own
         values (see :func:`~skrnn._scaling.sequence_statistics`); None scales
         by the training data's statistics only.
+    quantiles : tuple of float or None
+        Increasing quantile levels in (0, 1), one of them the one nearest 0.5
+        (the anchor): the network then predicts every level of every output, an
+        extra last axis of the output, and the levels never cross (see
+        :meth:`to_quantiles`). None predicts one value per output.
 
     The input is standardised per feature by the buffers ``x_mean`` and ``x_scale``
     (set from the training data by :meth:`set_input_scaling`), so the saved module
@@ -61,6 +66,7 @@ class RecurrentNet(nn.Module):
         head_layers=(),
         cpu_backward="auto",
         sequence_scaling=None,
+        quantiles=None,
     ):
         super().__init__()
         kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
@@ -81,7 +87,14 @@ class RecurrentNet(nn.Module):
         layers = []
         for n_in, n_out in itertools.pairwise(widths):
             layers += [nn.Linear(n_in, n_out), nn.ReLU()]
-        self.head = nn.Sequential(*layers, nn.Linear(widths[-1], n_outputs))
+        self.quantiles = None if quantiles is None else tuple(quantiles)
+        n_levels = 1 if quantiles is None else len(quantiles)
+        self.head = nn.Sequential(*layers, nn.Linear(widths[-1], n_outputs * n_levels))
+        if quantiles is not None:
+            # Not part of the state: it follows from the levels.
+            self.register_buffer(
+                "_steps", _quantile_steps(self.quantiles), persistent=False
+            )
         self.register_buffer("x_mean", torch.zeros(n_features))
         self.register_buffer("x_scale", torch.ones(n_features))
 
@@ -118,7 +131,26 @@ class RecurrentNet(nn.Module):
             h = self.dropout(h)
         return self._head(h)
 
+    def to_quantiles(self, out):
+        """Map head outputs ``(..., n_outputs * n_levels)`` to quantiles
+        ``(..., n_outputs, n_levels)`` that cannot cross (identity without
+        ``quantiles``).
+
+        Per output, the head gives the anchor level's value and, for every other
+        level, the softplus of its distance from the next level towards the
+        anchor: each level is the anchor plus or minus a sum of non-negative
+        steps, so the levels are ordered by construction.
+        """
+        if self.quantiles is None:
+            return out
+        out = out.unflatten(-1, (-1, len(self.quantiles)))
+        anchor = _anchor(self.quantiles)
+        return out[..., anchor : anchor + 1] + F.softplus(out) @ self._steps
+
     def _head(self, h):
+        return self.to_quantiles(self._linear_head(h))
+
+    def _linear_head(self, h):
         if self.training or h.device.type != "cpu":
             return self.head(h)
         # A float32 GEMM takes another kernel for a batch of one, so a prediction
@@ -187,6 +219,29 @@ class RecurrentNet(nn.Module):
         return out
 
 
+def _anchor(quantiles):
+    """The position of the level nearest 0.5, from which the others step out."""
+    return min(range(len(quantiles)), key=lambda i: abs(quantiles[i] - 0.5))
+
+
+def _quantile_steps(quantiles):
+    """The matrix ``S`` with level ``k = anchor + (softplus steps) @ S[:, k]``.
+
+    ``S[i, k]`` is +1 for the steps ``i`` between the anchor (excluded) and an
+    upper level ``k`` (included), -1 for those between a lower level ``k``
+    (included) and the anchor (excluded), else 0.
+    """
+    anchor = _anchor(quantiles)
+    n_levels = len(quantiles)
+    steps = torch.zeros(n_levels, n_levels)
+    for k in range(n_levels):
+        if k > anchor:
+            steps[anchor + 1 : k + 1, k] = 1.0
+        elif k < anchor:
+            steps[k:anchor, k] = -1.0
+    return steps
+
+
 def _last_layer_state(state):
     """Concatenate both directions' final hidden states of the last layer."""
     h_n = state[0] if isinstance(state, tuple) else state
@@ -194,17 +249,36 @@ def _last_layer_state(state):
 
 
 class RegressionLoss(nn.Module):
-    """Mean squared error, averaged over outputs, samples and observed time steps.
+    """Mean squared error, or with ``quantiles`` the pinball loss, averaged over
+    outputs (and quantile levels), samples and observed time steps.
 
     ``observed`` (1 at observed time steps, 0 at padding) and ``weight`` (a
     weight per sample, or per sample and time step) have the shape of the loss
     before reduction: ``(batch,)`` or ``(batch, n_timesteps)``.
     """
 
+    def __init__(self, quantiles=None):
+        super().__init__()
+        self.quantiles = quantiles
+        if quantiles is not None:
+            self.register_buffer("levels", torch.tensor(quantiles))
+
     def forward(self, y_pred, y, observed=None, weight=None):
-        if observed is None and weight is None:
+        if self.quantiles is not None:
+            losses = pinball_loss(y_pred, y, self.levels).mean(dim=(-2, -1))
+        elif observed is None and weight is None:
             return F.mse_loss(y_pred, y)
-        return _reduce(((y_pred - y) ** 2).mean(dim=-1), observed, weight)
+        else:
+            losses = ((y_pred - y) ** 2).mean(dim=-1)
+        return _reduce(losses, observed, weight)
+
+
+def pinball_loss(y_pred, y, levels):
+    """The pinball (quantile) loss of quantiles ``y_pred (..., n_levels)`` at
+    ``levels`` for targets ``y (...)``, unreduced: ``levels * (y - q)`` where
+    ``y >= q``, ``(levels - 1) * (y - q)`` where ``y < q``."""
+    error = y.unsqueeze(-1) - y_pred
+    return torch.maximum(levels * error, (levels - 1) * error)
 
 
 class ClassificationLoss(nn.Module):

@@ -239,10 +239,17 @@ def new_net(module_params, *, classifier, optimizer, training, device, seed):
     ``training`` is :func:`training_params` of the estimator, and ``seed`` seeds
     the shuffling.
     """
+    if classifier:
+        criterion = {"criterion": ClassificationLoss}
+    else:  # the pinball loss over the levels the network predicts, if any
+        criterion = {
+            "criterion": RegressionLoss,
+            "criterion__quantiles": module_params.get("quantiles"),
+        }
     net = Net(
         module=RecurrentNet,
         **{f"module__{name}": value for name, value in module_params.items()},
-        criterion=ClassificationLoss if classifier else RegressionLoss,
+        **criterion,
         optimizer=OPTIMIZERS[optimizer],
         optimizer__weight_decay=training["weight_decay"],
         lr=training["lr"],

@@ -27,7 +27,13 @@ class _Exported(nn.Module):
     """
 
     def __init__(
-        self, module, y_mean=None, y_scale=None, squeeze=False, target_features=None
+        self,
+        module,
+        y_mean=None,
+        y_scale=None,
+        squeeze=False,
+        target_features=None,
+        shifts=None,
     ):
         super().__init__()
         self.per_step = module.return_sequences
@@ -49,6 +55,11 @@ class _Exported(nn.Module):
             self.register_buffer(
                 "y_scale", torch.as_tensor(y_scale, dtype=torch.float64)
             )
+        # A quantile network's levels, calibrated by shifts (n_outputs, n_levels).
+        self.quantiles = module.quantiles is not None
+        if shifts is not None:
+            shifts = torch.as_tensor(shifts.T[:, None], dtype=torch.float64)
+        self.register_buffer("shifts", shifts)
 
     def forward(self, X):
         module = self.module
@@ -70,14 +81,18 @@ class _Exported(nn.Module):
             size = module.rnn.hidden_size
             rows = torch.arange(X.shape[0], device=X.device)
             h = torch.cat([h[rows, last, :size], h[rows, starts, size:]], dim=1)
-        out = module.head(h)
+        out = module.to_quantiles(module.head(h))
         # Outputs kept: per valid sample, or per observed step of a valid sample.
         kept = valid[:, None] & observed if self.per_step else valid
         if self.classifier:
             label = out.argmax(dim=-1).masked_fill(~kept, -1)
             proba = torch.softmax(out, dim=-1)
             return label, proba.masked_fill(~kept[..., None], float("nan"))
+        if self.quantiles:  # levels first, as in RNNRegressor._decode
+            out = out.permute(out.dim() - 1, *range(out.dim() - 1))
         y = unstandardise(out.double(), self.y_mean, self.y_scale)
+        if self.shifts is not None:
+            y = torch.sort(y + self.shifts, dim=0).values
         if self.target_features is not None:
             location, scale = sequence_statistics(X, module.sequence_scaling)
             features = self.target_features
@@ -86,17 +101,19 @@ class _Exported(nn.Module):
                 location, scale = location[:, 0], scale[:, 0]
             y = y * scale.double() + location.double()
         y = y.masked_fill(~kept[..., None], float("nan"))
-        return y[..., 0] if self.squeeze else y
+        y = y[..., 0] if self.squeeze else y
+        # (permute, not movedim, whose negative axes onnxruntime rejects)
+        return y.permute(*range(1, y.dim()), 0) if self.quantiles else y
 
 
 def export_onnx(module, path, *, target_scaling=None, opset_version=None):
     """Export a fitted :class:`~skrnn._module.RecurrentNet` to an ONNX file.
 
     ``target_scaling`` is a regressor's ``(mean, scale, squeeze,
-    target_features)``: the statistics that map outputs back to the targets'
-    units, whether to drop the last axis (for 1D targets), and, with per-sequence
-    scaling, the input feature each output is measured in; None exports a
-    classifier. See
+    target_features, shifts)``: the statistics that map outputs back to the
+    targets' units, whether to drop the output axis (for 1D targets), with
+    per-sequence scaling the input feature each output is measured in, and a
+    calibrated quantile network's shifts; None exports a classifier. See
     ``BaseRNN.to_onnx`` for the graph.
     """
     try:

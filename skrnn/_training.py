@@ -55,17 +55,20 @@ def check_callback_names(estimator):
             )
 
 
-def validation_rows(split, fraction, n_samples, labels, seed):
-    """Sorted indices of the samples held out to validate on.
+def validation_rows(
+    split, fraction, n_samples, labels, seed, held_for="early_stopping=True"
+):
+    """Sorted indices of the samples held out to validate (or calibrate) on.
 
     ``split`` is "last" (the chronologically last ``fraction`` of the samples),
     "random" (a random ``fraction``) or "stratified" (a random ``fraction`` of
-    each class of ``labels``). At least one sample is held out and one kept.
+    each class of ``labels``). At least one sample is held out and one kept;
+    ``held_for`` names the parameter that holds them out, for the error.
     """
     if n_samples < 2:
         raise ValueError(
-            f"early_stopping=True holds out a validation set, which needs at least "
-            f"2 samples, got {n_samples} sample."
+            f"{held_for} holds out samples, which needs at least 2 samples, got "
+            f"{n_samples} sample."
         )
     n_valid = min(max(1, math.ceil(fraction * n_samples)), n_samples - 1)
     if split == "last":

@@ -18,6 +18,8 @@ ESTIMATORS = [
         head_layers=(8,),
         random_state=0,
     ),
+    # Quantile regression, calibrated on held-out samples: predict is the median.
+    RNNRegressor(loss="quantile", calibration="conformal", random_state=0),
     SequenceWindower(window=3),
 ]
 

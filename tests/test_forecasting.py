@@ -195,3 +195,34 @@ def test_a_window_other_than_the_training_one_is_a_clear_error(forecast, fast):
     ).fit(series.to_frame()[:-1], series.shift(-1)[:-1])
     with pytest.raises(ValueError, match="SequenceWindower makes windows of 6"):
         forecast(pipe, series.to_frame(), *steps, window=4)
+
+
+def test_direct_forecast_with_coverage_adds_interval_columns(fast):
+    series = _monthly()
+    X, y = make_windows(series, window=12, horizon=3)
+    reg = RNNRegressor(**fast, loss="quantile").fit(X, y)
+    forecast = direct_forecast(reg, series, window=12, coverage=[0.8, 0.95])
+    assert list(forecast.columns) == [
+        "forecast",
+        "lower_80",
+        "upper_80",
+        "lower_95",
+        "upper_95",
+    ]
+    assert forecast.index[0] == pd.Timestamp("2004-01-01")
+    last = series.to_numpy()[np.newaxis, -12:, np.newaxis]
+    np.testing.assert_allclose(forecast["forecast"], reg.predict(last)[0])
+    np.testing.assert_allclose(
+        forecast[["lower_80", "upper_80"]], reg.predict_interval(last, 0.8)[0]
+    )
+    unlabelled = direct_forecast(reg, series.to_numpy(), window=12, coverage=0.8)
+    assert list(unlabelled.index) == [1, 2, 3]
+
+
+def test_intervals_need_a_quantile_model(fast):
+    series = _monthly()
+    reg = RNNRegressor(**fast).fit(*make_windows(series, window=12, horizon=3))
+    with pytest.raises(ValueError, match="no predict_quantiles"):
+        direct_forecast(reg, series, window=12, coverage=0.8)
+    with pytest.raises(ValueError, match=r"coverage must hold floats in \(0, 1\)"):
+        direct_forecast(reg, series, window=12, coverage=95)

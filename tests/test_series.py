@@ -241,3 +241,23 @@ def test_long_table_needs_a_dataframe_and_unique_timestamps():
     table.loc[1, "store"] = table.loc[0, "store"]
     with pytest.raises(ValueError, match="same 'month'"):
         SequenceWindower(window=2, id_col="store", time_col="month").fit(table)
+
+
+def test_long_direct_forecasts_carry_intervals_through_the_pipeline(fast):
+    table = _long()
+    pipe = Pipeline(
+        [
+            ("win", SequenceWindower(window=4, id_col="store", time_col="month")),
+            ("rnn", RNNRegressor(**fast, loss="quantile")),
+        ]
+    )
+    pipe.fit(
+        *future_targets(table, "sales", horizon=2, id_col="store", time_col="month")
+    )
+    forecast = direct_forecast(pipe, table, coverage=0.8)
+    assert list(forecast.columns) == ["forecast", "lower_80", "upper_80"]
+    last_b = _series(table, "b")[-4:].reshape(1, 4, 1)
+    np.testing.assert_allclose(
+        forecast.loc["b"][["lower_80", "upper_80"]],
+        pipe[-1].predict_interval(last_b, coverage=0.8)[0],
+    )
