@@ -105,6 +105,29 @@ def interpolate(values, fitted, levels):
     return values[..., lower] * (1 - weight) + values[..., upper] * weight
 
 
+def sample_quantiles(values, fitted, u):
+    """Draw one value per row of ``values (n, n_fitted)``, the quantiles at the
+    ``fitted`` levels, at the probabilities ``u (n,)``.
+
+    The quantile function is linear between the fitted levels and continues
+    the slope of the outermost pair down to level 0 and up to level 1, so the
+    tails beyond the fitted levels are drawn too, as far as one more step.
+    """
+    fitted = np.asarray(fitted)
+    below = values[:, 0] - fitted[0] * (values[:, 1] - values[:, 0]) / (
+        fitted[1] - fitted[0]
+    )
+    above = values[:, -1] + (1 - fitted[-1]) * (values[:, -1] - values[:, -2]) / (
+        fitted[-1] - fitted[-2]
+    )
+    values = np.column_stack([below, values, above])
+    levels = np.concatenate([[0.0], fitted, [1.0]])
+    k = np.clip(np.searchsorted(levels, u, side="right") - 1, 0, len(levels) - 2)
+    weight = (u - levels[k]) / (levels[k + 1] - levels[k])
+    rows = np.arange(len(u))
+    return values[rows, k] * (1 - weight) + values[rows, k + 1] * weight
+
+
 def conformal_shifts(y, predicted, levels):
     """Per output and level, the shift that makes the level a calibrated quantile.
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import norm
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 
@@ -226,3 +227,52 @@ def test_intervals_need_a_quantile_model(fast):
         direct_forecast(reg, series, window=12, coverage=0.8)
     with pytest.raises(ValueError, match=r"coverage must hold floats in \(0, 1\)"):
         direct_forecast(reg, series, window=12, coverage=95)
+
+
+class _RandomWalkQuantiles:
+    """A stand-in quantile model of a Gaussian random walk of unit steps."""
+
+    quantiles_ = tuple(np.linspace(0.01, 0.99, 99).round(2))
+
+    def predict(self, X):
+        return X[:, -1, 0]
+
+    def predict_quantiles(self, X, quantiles=None):
+        levels = self.quantiles_ if quantiles is None else quantiles
+        return X[:, -1, 0, None] + norm.ppf(levels)
+
+
+def test_recursive_intervals_widen_as_sample_paths_accumulate_noise():
+    # After k unit Gaussian steps the next value is N(last, k): the 80% bounds
+    # are last -+ 1.2816 sqrt(k), up to the sampling error of 4,000 paths.
+    history = np.zeros(10)
+    forecast = recursive_forecast(
+        _RandomWalkQuantiles(),
+        history,
+        steps=4,
+        window=3,
+        coverage=0.8,
+        n_paths=4000,
+        random_state=0,
+    )
+    expected = 1.2816 * np.sqrt([1, 2, 3, 4])
+    np.testing.assert_allclose(forecast["upper_80"], expected, atol=0.12)
+    np.testing.assert_allclose(forecast["lower_80"], -expected, atol=0.12)
+    np.testing.assert_allclose(forecast["forecast"], 0.0, atol=0.1)
+
+
+def test_sample_paths_are_reproducible_by_seed():
+    kwargs = {"steps": 3, "window": 3, "coverage": 0.9, "n_paths": 50}
+    model, history = _RandomWalkQuantiles(), np.arange(10.0)
+    first = recursive_forecast(model, history, random_state=1, **kwargs)
+    again = recursive_forecast(model, history, random_state=1, **kwargs)
+    other = recursive_forecast(model, history, random_state=2, **kwargs)
+    pd.testing.assert_frame_equal(first, again)
+    assert not first.equals(other)
+
+
+def test_recursive_intervals_need_a_quantile_model():
+    with pytest.raises(ValueError, match="no predict_quantiles"):
+        recursive_forecast(
+            _LastValuePlusOne(), np.arange(10.0), steps=2, window=3, coverage=0.8
+        )

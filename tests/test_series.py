@@ -261,3 +261,25 @@ def test_long_direct_forecasts_carry_intervals_through_the_pipeline(fast):
         forecast.loc["b"][["lower_80", "upper_80"]],
         pipe[-1].predict_interval(last_b, coverage=0.8)[0],
     )
+
+
+def test_long_recursive_forecasts_draw_paths_per_series(fast):
+    table = _long()
+    pipe = Pipeline(
+        [
+            ("win", SequenceWindower(window=4, id_col="store", time_col="month")),
+            ("rnn", RNNRegressor(**fast, loss="quantile")),
+        ]
+    )
+    pipe.fit(*future_targets(table, "sales", id_col="store", time_col="month"))
+    forecast = recursive_forecast(
+        pipe, table, 3, coverage=0.8, n_paths=20, random_state=0
+    )
+    assert forecast.index.names == ["store", "month"]
+    assert list(forecast.columns) == ["forecast", "lower_80", "upper_80"]
+    assert (forecast["lower_80"] <= forecast["upper_80"]).all()
+    # The first step of every path draws from the same predicted quantiles.
+    last_b = _series(table, "b")[-4:].reshape(1, 4, 1)
+    lower, upper = pipe[-1].predict_quantiles(last_b, quantiles=[0.025, 0.975])[0]
+    first_b = forecast.loc["b"].iloc[0]
+    assert lower <= first_b["lower_80"] <= first_b["upper_80"] <= upper
