@@ -11,6 +11,7 @@ ORDER = [
     "plot_airline_forecast.py",
     "plot_global_forecast.py",
     "plot_promotion_covariates.py",
+    "plot_forecast_intervals.py",
     "plot_tabular_comparison.py",
     "plot_italy_power_classification.py",
     "plot_save_and_deploy.py",
