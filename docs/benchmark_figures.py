@@ -159,6 +159,46 @@ def forecasting(ax):
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
+def calibration(axes):
+    # Reliability curves pooled over the seeds; a point per non-empty bin of
+    # confidence, its area proportional to the number of test predictions.
+    ece = {(r["data set"], r["method"]): r["ece"][0] for r in rows("calibration")}
+    found = {
+        (r["data set"], r["method"]): r for r in rows("calibration", "reliability")
+    }
+    for ax, name in zip(axes, ("ItalyPowerDemand", "JapaneseVowels"), strict=True):
+        ax.plot([0, 1], [0, 1], color="k", lw=0.8, ls="--")
+        for i, method in enumerate(("default", "sigmoid", "temperature")):
+            row = found[name, method]
+            shown = [
+                (conf / n, hits / n, n)
+                for n, hits, conf in zip(
+                    row["count"], row["correct"], row["confidence_sum"], strict=True
+                )
+                if n
+            ]
+            confidence, accuracy, count = zip(*shown, strict=True)
+            total = sum(count)
+            ax.plot(
+                confidence,
+                accuracy,
+                color=f"C{i}",
+                lw=1,
+                marker="o",
+                ms=3,
+                label=f"{method} (ECE {ece[name, method]:.3f})",
+            )
+            ax.scatter(
+                confidence, accuracy, s=[300 * c / total for c in count], color=f"C{i}"
+            )
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("mean top-class confidence in the bin")
+        ax.set_title(f"{name} (point area: share of the predictions)", fontsize=10)
+        ax.legend(fontsize=8, loc="lower right")
+    axes[0].set_ylabel("accuracy in the bin")
+
+
 def draw(outdir):
     """Write one PNG per benchmark into ``outdir``."""
     outdir = Path(outdir)
@@ -170,6 +210,7 @@ def draw(outdir):
         "defaults": (1, (9, 4.5), defaults),
         "early_stopping": (1, (9, 3.5), early_stopping),
         "forecasting": (1, (10, 5), forecasting),
+        "calibration": ((1, 2), (10, 4.5), calibration),
     }
     for name, (grid, size, plot) in figures.items():
         if grid == 1:
