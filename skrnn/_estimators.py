@@ -190,8 +190,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         conformal quantile regression). For windows of a time series that
         calibrates on the most recent data, and the shifted levels are covered
         as often as they say when the future behaves like that recent past.
-        Quantile networks tend to be over-confident; this corrects them at the
-        cost of the held-out samples' training.
+        It corrects over-confident quantiles (as a network's can be on small
+        data) at the cost of training on fewer samples.
     calibration_fraction : float, default=0.2
         Fraction of the samples held out for ``calibration``. The extreme
         levels need enough of them: the 0.025 and 0.975 levels are calibrated
