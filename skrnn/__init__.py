@@ -1,5 +1,6 @@
 """skrnn: recurrent neural networks as scikit-learn estimators."""
 
+from ._esn import ESNClassifier, ESNRegressor
 from ._estimators import RNNClassifier, RNNRegressor
 from ._forecasting import direct_forecast, recursive_forecast
 from ._persistence import load, save
@@ -7,6 +8,8 @@ from ._plotting import plot_history
 from ._windowing import SequenceWindower, future_targets, make_windows
 
 __all__ = [
+    "ESNClassifier",
+    "ESNRegressor",
     "RNNClassifier",
     "RNNRegressor",
     "SequenceWindower",

@@ -45,6 +45,7 @@ from ._validation import (
     InputLayout,
     check_sample_weight,
     check_targets_length,
+    check_y_given,
     per_step_targets,
     resolve_device,
     thread_count,
@@ -68,7 +69,33 @@ ARCHITECTURE = (
 )
 
 
-class BaseRNN(BaseEstimator):
+class SequenceInput:
+    """Validation of sequence input for every skrnn estimator of sequences:
+    what ``fit`` saw is recorded, and later input is checked against it."""
+
+    def _validate_sequences(self, X, *, reset):
+        """Validated sequences of ``X``; on ``reset``, record what was fitted on."""
+        if reset:
+            sequences = validate_sequences(self, X)
+            n_step_features = sequences.values.shape[2]
+            self._fitted_on_2d = sequences.from_2d
+            self._n_step_features = n_step_features
+            # The length of every training sequence, when they share one (windows
+            # of a series): the forecast helpers check their window against it.
+            self._window = (
+                sequences.values.shape[1] if sequences.lengths is None else None
+            )
+            if not sequences.from_2d:
+                # For 3D and list input, features per step (2D: validate_data's).
+                self.n_features_in_ = n_step_features
+                if hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+            return sequences
+        fitted = InputLayout(self._fitted_on_2d, self._n_step_features)
+        return validate_sequences(self, X, fitted=fitted)
+
+
+class BaseRNN(SequenceInput, BaseEstimator):
     """Shared fit/predict machinery; subclasses define the target and the loss."""
 
     _architecture: ClassVar[tuple] = ARCHITECTURE
@@ -186,11 +213,7 @@ class BaseRNN(BaseEstimator):
         if continuing:
             self._check_architecture()
         sequences = self._validate_sequences(X, reset=not continuing)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is "
-                "None."
-            )
+        check_y_given(self, y)
         n_samples = len(sequences.values)
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, n_samples)
@@ -285,27 +308,6 @@ class BaseRNN(BaseEstimator):
         self.device_ = device
         self._calibrate(held_out)
         return self
-
-    def _validate_sequences(self, X, *, reset):
-        """Validated sequences of ``X``; on ``reset``, record what was fitted on."""
-        if reset:
-            sequences = validate_sequences(self, X)
-            n_step_features = sequences.values.shape[2]
-            self._fitted_on_2d = sequences.from_2d
-            self._n_step_features = n_step_features
-            # The length of every training sequence, when they share one (windows
-            # of a series): the forecast helpers check their window against it.
-            self._window = (
-                sequences.values.shape[1] if sequences.lengths is None else None
-            )
-            if not sequences.from_2d:
-                # For 3D and list input, features per step (2D: validate_data's).
-                self.n_features_in_ = n_step_features
-                if hasattr(self, "feature_names_in_"):
-                    del self.feature_names_in_
-            return sequences
-        fitted = InputLayout(self._fitted_on_2d, self._n_step_features)
-        return validate_sequences(self, X, fitted=fitted)
 
     def _check_classes(self, classes, incremental):
         """Subclasses check ``partial_fit``'s ``classes`` argument."""

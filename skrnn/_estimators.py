@@ -46,7 +46,83 @@ def _has_quantiles(estimator):
     return True
 
 
-class RNNRegressor(RegressorMixin, BaseRNN):
+class TargetsInInputUnits:
+    """Per-sequence scaling of a regressor's targets: each output is measured in
+    the units of an input feature (``target_features``), and is scaled and mapped
+    back with that feature's statistics of its own sequence (RNNRegressor and
+    ESNRegressor)."""
+
+    _target_constraints: ClassVar[dict] = {
+        "target_features": Constraint(
+            "None, an int or a list of ints (input feature positions)",
+            lambda v: (
+                v is None
+                or _FEATURE_POSITION.accepts(v)
+                or (
+                    isinstance(v, (list, tuple))
+                    and len(v) > 0
+                    and all(_FEATURE_POSITION.accepts(f) for f in v)
+                )
+            ),
+        ),
+    }
+
+    def _choose_scaling(self, sequences, target, observed, weight):
+        n_features = sequences.values.shape[2]
+        features = self._resolve_target_features(n_features, target.shape[-1])
+        self._target_features = features
+        if self.scaling == "global":
+            return None
+        if self.scaling != "auto":
+            if features is None:
+                raise ValueError(
+                    f"scaling={self.scaling!r} maps predictions back in the units of "
+                    f"the input feature y is measured in, but X has {n_features} "
+                    "features per time step: name it with target_features=<position> "
+                    "(the target= given to make_windows), or set scaling='global'."
+                )
+            return self.scaling
+        if features is None:
+            return None
+        if self.target_features is None and not _naive_beats_mean(
+            sequences, target, observed, weight, features
+        ):
+            return None
+        return AUTO_STATISTIC
+
+    def _resolve_target_features(self, n_features, n_outputs):
+        """The input feature each output is measured in; None if unknown."""
+        given = self.target_features
+        if given is None:
+            return (0,) * n_outputs if n_features == 1 else None
+        features = (
+            (given,) * n_outputs if _FEATURE_POSITION.accepts(given) else tuple(given)
+        )
+        if len(features) != n_outputs:
+            raise ValueError(
+                f"target_features has {len(features)} entries, but y has {n_outputs} "
+                "outputs: give one input feature per output, or one int for all."
+            )
+        outside = [f for f in features if f >= n_features]
+        if outside:
+            raise ValueError(
+                f"target_features {outside} are not positions of the {n_features} "
+                "features per time step of X."
+            )
+        return tuple(int(f) for f in features)
+
+    def _target_statistics(self, moments, per_step):
+        """The per-sequence ``moments`` of each output's input feature, shaped to
+        broadcast against targets (``per_step``: of every time step)."""
+        location, scale = moments
+        features = list(self._target_features)
+        location, scale = location[:, features], scale[:, features]
+        if per_step:
+            return location[:, np.newaxis], scale[:, np.newaxis]
+        return location, scale
+
+
+class RNNRegressor(RegressorMixin, TargetsInInputUnits, BaseRNN):
     """Recurrent neural network regressor (LSTM, GRU or Elman RNN).
 
     Each sample is a sequence; the network reads it up to its last observed time
@@ -294,22 +370,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     )
     _parameter_constraints: ClassVar[dict] = {
         **BaseRNN._parameter_constraints,
+        **TargetsInInputUnits._target_constraints,
         "loss": options("squared_error", "quantile"),
         "quantiles": QUANTILES,
         "calibration": either(NONE, options("conformal")),
         "calibration_fraction": real("in (0, 1)", lambda v: 0 < v < 1),
-        "target_features": Constraint(
-            "None, an int or a list of ints (input feature positions)",
-            lambda v: (
-                v is None
-                or _FEATURE_POSITION.accepts(v)
-                or (
-                    isinstance(v, (list, tuple))
-                    and len(v) > 0
-                    and all(_FEATURE_POSITION.accepts(f) for f in v)
-                )
-            ),
-        ),
     }
 
     def __init__(
@@ -631,60 +696,6 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         if reset:
             self._y_ndim = y.ndim
         return y.reshape(len(y), -1), None
-
-    def _choose_scaling(self, sequences, target, observed, weight):
-        n_features = sequences.values.shape[2]
-        features = self._resolve_target_features(n_features, target.shape[-1])
-        self._target_features = features
-        if self.scaling == "global":
-            return None
-        if self.scaling != "auto":
-            if features is None:
-                raise ValueError(
-                    f"scaling={self.scaling!r} maps predictions back in the units of "
-                    f"the input feature y is measured in, but X has {n_features} "
-                    "features per time step: name it with target_features=<position> "
-                    "(the target= given to make_windows), or set scaling='global'."
-                )
-            return self.scaling
-        if features is None:
-            return None
-        if self.target_features is None and not _naive_beats_mean(
-            sequences, target, observed, weight, features
-        ):
-            return None
-        return AUTO_STATISTIC
-
-    def _resolve_target_features(self, n_features, n_outputs):
-        """The input feature each output is measured in; None if unknown."""
-        given = self.target_features
-        if given is None:
-            return (0,) * n_outputs if n_features == 1 else None
-        features = (
-            (given,) * n_outputs if _FEATURE_POSITION.accepts(given) else tuple(given)
-        )
-        if len(features) != n_outputs:
-            raise ValueError(
-                f"target_features has {len(features)} entries, but y has {n_outputs} "
-                "outputs: give one input feature per output, or one int for all."
-            )
-        outside = [f for f in features if f >= n_features]
-        if outside:
-            raise ValueError(
-                f"target_features {outside} are not positions of the {n_features} "
-                "features per time step of X."
-            )
-        return tuple(int(f) for f in features)
-
-    def _target_statistics(self, moments, per_step):
-        """The per-sequence ``moments`` of each output's input feature, shaped to
-        broadcast against targets (``per_step``: of every time step)."""
-        location, scale = moments
-        features = list(self._target_features)
-        location, scale = location[:, features], scale[:, features]
-        if per_step:
-            return location[:, np.newaxis], scale[:, np.newaxis]
-        return location, scale
 
     def _standardise(self, target, observed, weight, moments, reset):
         """Targets scaled to mean 0 and variance 1 per output, as float32: after

@@ -30,6 +30,7 @@ from sklearn.utils.metadata_routing import MetadataRequest
 
 from . import _net
 from ._base import BaseRNN
+from ._esn import BaseESN, ESNClassifier, ESNRegressor
 from ._estimators import RNNClassifier, RNNRegressor
 from ._module import RecurrentNet
 from ._params import check_positive_int, validate_params
@@ -40,7 +41,14 @@ _FORMAT = "skrnn"
 _VERSION = 1
 _CLASSES = {
     cls.__name__: cls
-    for cls in (RNNRegressor, RNNClassifier, SequenceWindower, Pipeline)
+    for cls in (
+        RNNRegressor,
+        RNNClassifier,
+        ESNRegressor,
+        ESNClassifier,
+        SequenceWindower,
+        Pipeline,
+    )
 }
 # numpy dtypes kept in JSON rather than as tensors: labels and names.
 _JSON_ARRAY_KINDS = "OUS"
@@ -63,8 +71,9 @@ def save(estimator, path):
 
     Parameters
     ----------
-    estimator : RNNRegressor, RNNClassifier, SequenceWindower or Pipeline
-        The estimator, fitted or not; a Pipeline may hold these three (and
+    estimator : RNNRegressor, RNNClassifier, ESNRegressor, ESNClassifier, \
+SequenceWindower or Pipeline
+        The estimator, fitted or not; a Pipeline may hold these (and
         "passthrough"). Other objects cannot be stored without code: use pickle
         or skops for them.
     path : str or path-like
@@ -211,10 +220,11 @@ class _Encoder:
         name = type(estimator).__name__
         if _CLASSES.get(name) is not type(estimator):
             raise TypeError(
-                f"skrnn.save stores RNNRegressor, RNNClassifier, SequenceWindower and "
-                f"Pipelines of them, not {name}. Save other objects with pickle or "
-                "skops.io; RNNRegressor and RNNClassifier scale their inputs "
-                "themselves, so a scaler in front of them is rarely needed."
+                "skrnn.save stores RNNRegressor, RNNClassifier, ESNRegressor, "
+                f"ESNClassifier, SequenceWindower and Pipelines of them, not {name}. "
+                "Save other objects with pickle or skops.io; skrnn's estimators "
+                "scale their inputs themselves, so a scaler in front of them is "
+                "rarely needed."
             )
         attributes = {}
         for attribute, value in vars(estimator).items():
@@ -345,6 +355,12 @@ class _Decoder:
             if net is not None:
                 built_with = attributes.get("_built_with")
                 self.net(estimator, _mapping(net["__net__"]), built_with)
+        elif isinstance(estimator, BaseESN):
+            if self.device is not None:
+                estimator.device = self.device
+            _check(validate_params, estimator)
+            if "device_" in state["attributes"]:
+                estimator.device_ = self.device_for(estimator, estimator.device_)
         elif isinstance(estimator, SequenceWindower):
             _check(check_positive_int, "window", estimator.window)
         return estimator
@@ -353,21 +369,7 @@ class _Decoder:
         module_params = _mapping(self.value(state["module_params"]))
         weights = {name: self.tensor(ref) for name, ref in state["module"].items()}
         _check_weights(module_params, weights)
-        saved = torch.device(state["device"])
-        if self.device is not None:
-            device = resolve_device(self.device)
-        elif str(saved) in available_devices():
-            device = saved
-        else:
-            device = torch.device("cpu")
-            warnings.warn(
-                f"The {type(estimator).__name__} was saved on device {saved}, which "
-                "this machine does not have; it is loaded on the CPU. Its device "
-                f"parameter is still {estimator.device!r}: set_params(device=...) "
-                "moves it.",
-                UserWarning,
-                stacklevel=4,
-            )
+        device = self.device_for(estimator, torch.device(state["device"]))
         # The optimizer the net was built with (it may differ from the
         # estimator's optimizer parameter, set after the fit).
         optimizer = _mapping(self.value(built_with))["optimizer"]
@@ -387,6 +389,23 @@ class _Decoder:
         )
         estimator.net_ = net
         estimator.device_ = device
+
+    def device_for(self, estimator, saved):
+        """Where a model saved on ``saved`` is loaded: load's ``device``, else
+        ``saved`` if this machine has it, else the CPU (with a warning)."""
+        if self.device is not None:
+            return resolve_device(self.device)
+        if str(saved) in available_devices():
+            return saved
+        warnings.warn(
+            f"The {type(estimator).__name__} was saved on device {saved}, which "
+            "this machine does not have; it is loaded on the CPU. Its device "
+            f"parameter is still {estimator.device!r}: set_params(device=...) "
+            "moves it.",
+            UserWarning,
+            stacklevel=5,
+        )
+        return torch.device("cpu")
 
     def tensor(self, ref):
         if not isinstance(ref, dict) or ref.get("__tensor__") not in self.tensors:

@@ -316,6 +316,15 @@ def _pad_ragged_targets(y, numeric):
     return _end_pad(targets, None, object)
 
 
+def check_y_given(estimator, y):
+    """A supervised fit's ``y`` is not None (scikit-learn's wording)."""
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y "
+            "is None."
+        )
+
+
 def check_sample_weight(sample_weight, n_samples):
     """``sample_weight`` as a float64 array of ``n_samples`` weights >= 0."""
     if isinstance(sample_weight, Real):
