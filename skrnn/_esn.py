@@ -13,6 +13,8 @@ from typing import ClassVar
 
 import numpy as np
 import torch
+from scipy.sparse import csr_matrix
+from scipy.sparse.linalg import eigs
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.linear_model import Ridge
 from sklearn.preprocessing import LabelBinarizer
@@ -59,7 +61,7 @@ class BaseESN(SequenceInput, BaseEstimator):
         *,
         n_reservoir=500,
         spectral_radius=0.9,
-        leak_rate=1.0,
+        leak_rate=0.3,
         input_scaling=1.0,
         bias_scaling=1.0,
         connectivity=0.1,
@@ -259,11 +261,25 @@ def _draw_reservoir(
     W_in = rng.uniform(-1, 1, (n_reservoir, n_inputs)) * input_scaling
     W = rng.uniform(-1, 1, (n_reservoir, n_reservoir))
     W *= rng.random_sample((n_reservoir, n_reservoir)) < connectivity
-    radius = np.abs(np.linalg.eigvals(W)).max() if n_reservoir > 1 else abs(W[0, 0])
+    radius = _spectral_radius(W)
     if radius > 0:
         W *= spectral_radius / radius
     bias = rng.uniform(-1, 1, n_reservoir) * bias_scaling
     return W_in.astype(np.float32), W.astype(np.float32), bias.astype(np.float32)
+
+
+def _spectral_radius(W):
+    """The largest absolute eigenvalue of ``W``: dense for small reservoirs,
+    else by ARPACK on the sparse matrix (a dense solve of 2,000 units takes
+    seconds; several eigenvalues and a wide basis make ARPACK find the
+    largest among the many near it, as a random matrix has)."""
+    n = len(W)
+    if n <= 300:
+        return float(np.abs(np.linalg.eigvals(W)).max())
+    values = eigs(
+        csr_matrix(W), k=6, ncv=60, which="LM", v0=np.ones(n), return_eigenvectors=False
+    )
+    return float(np.abs(values).max())
 
 
 def _run(X, starts, lengths, W_in, W, bias, *, leak_rate, washout, readout):
@@ -317,9 +333,12 @@ class ESNRegressor(RegressorMixin, TargetsInInputUnits, BaseESN):
         The largest absolute eigenvalue the recurrent weights are scaled to:
         near 1 the reservoir remembers longer, above 1 it may stop forgetting
         its start (and its states then depend on more than the input).
-    leak_rate : float, default=1.0
+    leak_rate : float, default=0.3
         In (0, 1]: the share of each new state that replaces the old one;
-        smaller rates make a slower reservoir, for slowly varying input.
+        smaller rates make a slower reservoir, for slowly varying input. The
+        defaults (0.3 here, the rest as shown) scored best on average in a
+        cross-validation over the training sets of the documentation's
+        real-data cases (``benchmarks/esn.py``); 1.0 ranked eighth of 36.
     input_scaling : float, default=1.0
         Scale of the input weights (on standardised input): larger drives the
         units further into the tanh's nonlinear range.
@@ -398,7 +417,7 @@ class ESNRegressor(RegressorMixin, TargetsInInputUnits, BaseESN):
         *,
         n_reservoir=500,
         spectral_radius=0.9,
-        leak_rate=1.0,
+        leak_rate=0.3,
         input_scaling=1.0,
         bias_scaling=1.0,
         connectivity=0.1,
@@ -521,7 +540,7 @@ bias_, coef_, intercept_, n_features_out_, scaling_, device_
         *,
         n_reservoir=500,
         spectral_radius=0.9,
-        leak_rate=1.0,
+        leak_rate=0.3,
         input_scaling=1.0,
         bias_scaling=1.0,
         connectivity=0.1,
