@@ -119,7 +119,7 @@ class BaseESN(SequenceInput, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_samples, n_features_out_)
+        features : ndarray of shape (n_samples, `n_features_out_`)
         """
         return self._fit(X, y, sample_weight)
 
@@ -171,7 +171,7 @@ class BaseESN(SequenceInput, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_samples, n_features_out_)
+        features : ndarray of shape (n_samples, `n_features_out_`)
             Per sequence: with ``readout="last"`` its last observed input
             (standardised) and the reservoir state there; "mean" the mean state
             over its observed steps after ``washout``; "both" all three.
