@@ -233,6 +233,13 @@ class BaseESN(SequenceInput, BaseEstimator):
                 )
         return np.concatenate(out).astype(np.float64)
 
+    def set_params(self, **params):
+        """Set parameters; on a fitted estimator, ``device`` also moves where the
+        reservoir runs."""
+        if "device" in params and self.__sklearn_is_fitted__():
+            self.device_ = resolve_device(params["device"])  # unavailable: raises
+        return super().set_params(**params)
+
     def __sklearn_is_fitted__(self):
         return hasattr(self, "coef_")
 

@@ -155,3 +155,11 @@ def test_esn_survives_save_load_and_pickle(labelled_sequences, small, tmp_path):
         np.testing.assert_array_equal(
             restored.decision_function(X), clf.decision_function(X)
         )
+
+
+def test_an_unavailable_device_is_refused_and_changes_nothing(sequences, small):
+    esn = ESNRegressor(**small).fit(*sequences)
+    with pytest.raises(ValueError, match="cuda:7"):
+        esn.set_params(device="cuda:7")
+    assert esn.device == "cpu"
+    assert str(esn.device_) == "cpu"
