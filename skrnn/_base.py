@@ -12,6 +12,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, is_classifier, is_regressor
+from sklearn.utils import TransformerTags
 from sklearn.utils.validation import check_is_fitted
 
 from . import _net
@@ -46,6 +47,7 @@ from ._validation import (
     check_sample_weight,
     check_targets_length,
     check_y_given,
+    observed_steps,
     per_step_targets,
     resolve_device,
     thread_count,
@@ -434,6 +436,59 @@ class BaseRNN(SequenceInput, BaseEstimator):
         with torch_threads(threads):
             return _net.predict_outputs(self.net_, sequences)
 
+    def transform(self, X):
+        """The learned representation of each sequence: what the head reads.
+
+        For feeding a fitted network's features to another model (PCA,
+        clustering, gradient boosting) inside a Pipeline. Padding does not
+        change it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences, as in ``fit``.
+
+        Returns
+        -------
+        states : ndarray of shape (n_samples, n_states)
+            The final hidden state of the last layer (``n_states`` is
+            ``hidden_size``, twice that for bidirectional cells: both
+            directions' final states); with ``return_sequences``, ``(n_samples,
+            n_timesteps, n_states)``, the state at every step, NaN at padding.
+        """
+        check_is_fitted(self)
+        sequences = self._validate_sequences(X, reset=False)
+        threads = thread_count(self, self.device_, sequences.values.shape[-1])
+        with torch_threads(threads):
+            states = _net.predict_states(self.net_, sequences)
+        if self.net_.module_.return_sequences:
+            observed = observed_steps(sequences)
+            if observed is not None:
+                states[~observed] = np.nan
+        return states
+
+    def fit_transform(self, X, y, **fit_params):
+        """Fit, then return :meth:`transform` of ``X``."""
+        return self.fit(X, y, **fit_params).transform(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the :meth:`transform` output: ``"<class>0"``, ``"<class>1"``, ...
+
+        Parameters
+        ----------
+        input_features : ignored
+            Present for the scikit-learn API.
+
+        Returns
+        -------
+        names : ndarray of str objects
+        """
+        check_is_fitted(self)
+        rnn = self.net_.module_.rnn
+        n_states = rnn.hidden_size * (2 if rnn.bidirectional else 1)
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(n_states)], dtype=object)
+
     def _returns_sequences(self):
         check_is_fitted(self)
         return self.net_.module_.return_sequences
@@ -523,6 +578,8 @@ class BaseRNN(SequenceInput, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
+        # transform gives the learned states, float64 whatever the input.
+        tags.transformer_tags = TransformerTags(preserves_dtype=["float64"])
         return tags
 
 

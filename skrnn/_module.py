@@ -122,14 +122,19 @@ class RecurrentNet(nn.Module):
         padded sequences; without them every time step is observed (the fast,
         exportable path).
         """
-        x = self.scale(X)
-        if lengths is None:
-            h = self._read_dense(x)
-        else:
-            h = self.read_padded(x, starts, lengths)
+        h = self.represent(X, starts, lengths)
         if self.dropout.p > 0:  # nn.Dropout(0) is the identity, at a module call
             h = self.dropout(h)
         return self._head(h)
+
+    def represent(self, X, starts=None, lengths=None):
+        """The recurrent output the head reads: ``(batch, n_directions *
+        hidden_size)``, the final state of each direction, or per time step
+        ``(batch, n_timesteps, ...)`` with ``return_sequences``."""
+        x = self.scale(X)
+        if lengths is None:
+            return self._read_dense(x)
+        return self.read_padded(x, starts, lengths)
 
     def to_quantiles(self, out):
         """Map head outputs ``(..., n_outputs * n_levels)`` to quantiles

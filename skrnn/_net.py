@@ -358,6 +358,23 @@ def predict_outputs(net, sequences):
     return out.numpy().astype(np.float64)
 
 
+def predict_states(net, sequences):
+    """The representation the head reads (``RecurrentNet.represent``) for
+    validated ``sequences``, as float64 numpy."""
+    batches = BatchIterator(SequenceDataset(sequences), _PREDICT_BATCH_SIZE)
+    net._set_training(False)
+    module, states = net.module_, []
+    with torch.inference_mode():
+        for inputs, _ in batches:
+            inputs = to_tensor(inputs, device=net.device)
+            if isinstance(inputs, dict):
+                states.append(module.represent(**inputs).cpu())
+            else:
+                states.append(module.represent(inputs).cpu())
+    out = states[0] if len(states) == 1 else torch.cat(states)
+    return out.numpy().astype(np.float64)
+
+
 def net_state(net):
     """What restores ``net``: its device, module parameters and weights, the
     optimizer state, the shuffling generator's state and the epoch history (less
