@@ -9,7 +9,7 @@ from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
 from ._params import check_positive_int
-from ._quantiles import sample_quantiles
+from ._quantiles import interval_bounds, sample_quantiles
 from ._series import (
     check_long,
     feature_columns,
@@ -137,13 +137,9 @@ def _interval_levels(coverage):
     """The lower and upper level of each interval of ``coverage``; None for none."""
     if coverage is None:
         return None
-    levels = []
-    for c in np.atleast_1d(coverage).tolist():
-        if not (isinstance(c, float | int) and 0 < c < 1):
-            raise ValueError(f"coverage must hold floats in (0, 1), got {coverage!r}.")
-        # Rounded: (1 - 0.8) / 2 is 0.09999999999999998, below a fitted 0.1.
-        levels += [round((1 - c) / 2, 12), round((1 + c) / 2, 12)]
-    return levels
+    return [
+        level for c in np.atleast_1d(coverage).tolist() for level in interval_bounds(c)
+    ]
 
 
 def _interval_columns(coverage, values):

@@ -84,13 +84,18 @@ def requested_levels(quantiles, fitted):
     return levels
 
 
-def interval_levels(coverage, fitted):
+def interval_bounds(coverage):
     """The lower and upper levels of the central interval of ``coverage``."""
     if not (_is_real(coverage) and 0 < coverage < 1):
         raise ValueError(f"coverage must be a float in (0, 1), got {coverage!r}.")
     alpha = 1 - coverage
     # Rounded: (1 - 0.8) / 2 is 0.09999999999999998, below a fitted 0.1.
-    return requested_levels(np.round([alpha / 2, 1 - alpha / 2], 12), fitted)
+    return [round(alpha / 2, 12), round(1 - alpha / 2, 12)]
+
+
+def interval_levels(coverage, fitted):
+    """:func:`interval_bounds`, checked against the ``fitted`` levels."""
+    return requested_levels(interval_bounds(coverage), fitted)
 
 
 def interpolate(values, fitted, levels):

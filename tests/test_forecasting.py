@@ -225,7 +225,7 @@ def test_intervals_need_a_quantile_model(fast):
     reg = RNNRegressor(**fast).fit(*make_windows(series, window=12, horizon=3))
     with pytest.raises(ValueError, match="no predict_quantiles"):
         direct_forecast(reg, series, window=12, coverage=0.8)
-    with pytest.raises(ValueError, match=r"coverage must hold floats in \(0, 1\)"):
+    with pytest.raises(ValueError, match=r"coverage must be a float in \(0, 1\)"):
         direct_forecast(reg, series, window=12, coverage=95)
 
 
