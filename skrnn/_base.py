@@ -96,6 +96,12 @@ class SequenceInput:
         fitted = InputLayout(self._fitted_on_2d, self._n_step_features)
         return validate_sequences(self, X, fitted=fitted)
 
+    def _names_out(self, n_columns):
+        """``transform``'s column names, as scikit-learn names a transformer's
+        own features: the lowercase class name and the column's position."""
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(n_columns)], dtype=object)
+
 
 class BaseRNN(SequenceInput, BaseEstimator):
     """Shared fit/predict machinery; subclasses define the target and the loss."""
@@ -485,9 +491,7 @@ class BaseRNN(SequenceInput, BaseEstimator):
         """
         check_is_fitted(self)
         rnn = self.net_.module_.rnn
-        n_states = rnn.hidden_size * (2 if rnn.bidirectional else 1)
-        prefix = type(self).__name__.lower()
-        return np.asarray([f"{prefix}{i}" for i in range(n_states)], dtype=object)
+        return self._names_out(rnn.hidden_size * (2 if rnn.bidirectional else 1))
 
     def _returns_sequences(self):
         check_is_fitted(self)

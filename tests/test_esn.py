@@ -45,6 +45,7 @@ def test_transform_gives_the_readout_features(sequences, small, readout, width):
     esn = ESNRegressor(**small, readout=readout)
     features = esn.fit_transform(X, y)
     assert features.shape == (48, width) == (48, esn.n_features_out_)
+    assert list(esn.get_feature_names_out()[:2]) == ["esnregressor0", "esnregressor1"]
     np.testing.assert_array_equal(esn.transform(X), features)
 
 
