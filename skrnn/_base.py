@@ -73,7 +73,8 @@ ARCHITECTURE = (
 
 class SequenceInput:
     """Validation of sequence input for every skrnn estimator of sequences:
-    what ``fit`` saw is recorded, and later input is checked against it."""
+    what ``fit`` saw is recorded, and later input is checked against it; and
+    the names of ``transform``'s columns, whose number subclasses give."""
 
     def _validate_sequences(self, X, *, reset):
         """Validated sequences of ``X``; on ``reset``, record what was fitted on."""
@@ -96,11 +97,29 @@ class SequenceInput:
         fitted = InputLayout(self._fitted_on_2d, self._n_step_features)
         return validate_sequences(self, X, fitted=fitted)
 
-    def _names_out(self, n_columns):
-        """``transform``'s column names, as scikit-learn names a transformer's
-        own features: the lowercase class name and the column's position."""
+    def get_feature_names_out(self, input_features=None):
+        """Names of the :meth:`transform` output: ``"<class>0"``, ``"<class>1"``, ...
+
+        Parameters
+        ----------
+        input_features : ignored
+            Present for the scikit-learn API.
+
+        Returns
+        -------
+        names : ndarray of str objects
+        """
+        check_is_fitted(self)
+        # As scikit-learn names a transformer's own features: the lowercase
+        # class name and the column's position.
         prefix = type(self).__name__.lower()
-        return np.asarray([f"{prefix}{i}" for i in range(n_columns)], dtype=object)
+        return np.asarray(
+            [f"{prefix}{i}" for i in range(self._n_columns_out())], dtype=object
+        )
+
+    def _n_columns_out(self):
+        """The number of columns ``transform`` returns (per time step)."""
+        raise NotImplementedError
 
 
 class BaseRNN(SequenceInput, BaseEstimator):
@@ -477,21 +496,9 @@ class BaseRNN(SequenceInput, BaseEstimator):
         """Fit, then return :meth:`transform` of ``X``."""
         return self.fit(X, y, **fit_params).transform(X)
 
-    def get_feature_names_out(self, input_features=None):
-        """Names of the :meth:`transform` output: ``"<class>0"``, ``"<class>1"``, ...
-
-        Parameters
-        ----------
-        input_features : ignored
-            Present for the scikit-learn API.
-
-        Returns
-        -------
-        names : ndarray of str objects
-        """
-        check_is_fitted(self)
+    def _n_columns_out(self):
         rnn = self.net_.module_.rnn
-        return self._names_out(rnn.hidden_size * (2 if rnn.bidirectional else 1))
+        return rnn.hidden_size * (2 if rnn.bidirectional else 1)
 
     def _returns_sequences(self):
         check_is_fitted(self)

@@ -179,20 +179,8 @@ class BaseESN(SequenceInput, BaseEstimator):
         check_is_fitted(self)
         return self._features(self._validate_sequences(X, reset=False))
 
-    def get_feature_names_out(self, input_features=None):
-        """Names of the :meth:`transform` output: ``"<class>0"``, ``"<class>1"``, ...
-
-        Parameters
-        ----------
-        input_features : ignored
-            Present for the scikit-learn API.
-
-        Returns
-        -------
-        names : ndarray of str objects
-        """
-        check_is_fitted(self)
-        return self._names_out(self.n_features_out_)
+    def _n_columns_out(self):
+        return self.n_features_out_
 
     def _decision(self, X):
         check_is_fitted(self)
