@@ -16,6 +16,15 @@ from sklearn.utils import TransformerTags
 from sklearn.utils.validation import check_is_fitted
 
 from . import _net
+from ._categorical import (
+    CATEGORICAL,
+    EMBEDDING_SIZE,
+    categorical_features,
+    check_codes,
+    code_ranges,
+    embedding_sizes,
+    vocabularies,
+)
 from ._onnx import export_onnx
 from ._params import (
     BOOLEAN,
@@ -68,6 +77,8 @@ ARCHITECTURE = (
     "optimizer",
     "cpu_backward",
     "scaling",
+    "categorical",
+    "embedding_size",
 )
 
 
@@ -121,6 +132,10 @@ class SequenceInput:
         """The number of columns ``transform`` returns (per time step)."""
         raise NotImplementedError
 
+    def _categorical_features(self):
+        """The positions of the fitted input's categorical features."""
+        return ()
+
 
 class BaseRNN(SequenceInput, BaseEstimator):
     """Shared fit/predict machinery; subclasses define the target and the loss."""
@@ -156,6 +171,8 @@ class BaseRNN(SequenceInput, BaseEstimator):
         "callbacks": CALLBACKS,
         "cpu_backward": options("auto", "torch"),
         "scaling": options("auto", "global", *SEQUENCE_STATISTICS),
+        "categorical": CATEGORICAL,
+        "embedding_size": EMBEDDING_SIZE,
         "n_threads": either(literal("auto"), integer(1)),
         "random_state": RANDOM_STATE,
         "verbose": integer(0),
@@ -197,6 +214,8 @@ class BaseRNN(SequenceInput, BaseEstimator):
         callbacks=None,
         cpu_backward="auto",
         scaling="auto",
+        categorical=None,
+        embedding_size="auto",
         device="cpu",
         n_threads="auto",
         random_state=None,
@@ -227,6 +246,8 @@ class BaseRNN(SequenceInput, BaseEstimator):
         self.callbacks = callbacks
         self.cpu_backward = cpu_backward
         self.scaling = scaling
+        self.categorical = categorical
+        self.embedding_size = embedding_size
         self.device = device
         self.n_threads = n_threads
         self.random_state = random_state
@@ -379,6 +400,9 @@ class BaseRNN(SequenceInput, BaseEstimator):
     def _build_net(
         self, sequences, target, device, seed, sample_weight, statistic, moments
     ):
+        # Codes of validation samples stay unknown: their embeddings never train.
+        features = self._categorical_features()
+        self.categories_ = vocabularies(sequences.values, features, sample_weight)
         module_params = {
             "n_features": sequences.values.shape[2],
             "n_outputs": self._n_outputs(target),
@@ -393,6 +417,10 @@ class BaseRNN(SequenceInput, BaseEstimator):
             "cpu_backward": self.cpu_backward,
             "sequence_scaling": statistic,
             "quantiles": self._quantile_levels(),
+            "categorical": features,
+            "n_categories": tuple(len(c) for c in self.categories_),
+            "code_ranges": code_ranges(self.categories_),
+            "embedding_sizes": embedding_sizes(self.embedding_size, self.categories_),
         }
         net = _net.new_net(
             module_params,
@@ -403,9 +431,14 @@ class BaseRNN(SequenceInput, BaseEstimator):
             seed=seed,
         )
         self._built_with = {name: getattr(self, name) for name in self._architecture}
+        numeric = [f for f in range(sequences.values.shape[2]) if f not in features]
         net.module_.set_input_scaling(
-            *feature_moments(sequences.values, sample_weight, moments)
+            *(
+                moment[numeric]
+                for moment in feature_moments(sequences.values, sample_weight, moments)
+            )
         )
+        net.module_.set_vocabularies(self.categories_)
         return net
 
     def _quantile_levels(self):
@@ -448,6 +481,23 @@ class BaseRNN(SequenceInput, BaseEstimator):
 
     def _class_weights(self, target, observed, incremental):
         return None
+
+    def _validate_sequences(self, X, *, reset):
+        sequences = super()._validate_sequences(X, reset=reset)
+        if reset:
+            features = categorical_features(self.categorical, self._n_step_features)
+            self.is_categorical_ = None
+            if features:
+                self.is_categorical_ = np.isin(
+                    np.arange(self._n_step_features), features
+                )
+        check_codes(sequences.values, self._categorical_features(), fitting=reset)
+        return sequences
+
+    def _categorical_features(self):
+        # (getattr: files saved before categorical input have no is_categorical_)
+        mask = getattr(self, "is_categorical_", None)
+        return () if mask is None else tuple(int(f) for f in np.flatnonzero(mask))
 
     def _forward(self, X):
         """Validated sequences and the raw network outputs for ``X`` (float64)."""
@@ -538,7 +588,9 @@ class BaseRNN(SequenceInput, BaseEstimator):
         -----
         The graph has one input, ``X``: float32 of shape ``(batch, timesteps,
         n_features)``, for any batch size and any number of time steps (reshape
-        2D univariate input to ``(batch, timesteps, 1)``). Its outputs are:
+        2D univariate input to ``(batch, timesteps, 1)``); categorical features
+        hold their codes, which the graph maps to their embeddings (any code
+        unseen in ``fit`` to the unknown one). Its outputs are:
 
         - regressor: ``predictions``, float64, shaped like :meth:`predict`'s
           result;

@@ -93,8 +93,9 @@ class TargetsInInputUnits:
     def _resolve_target_features(self, n_features, n_outputs):
         """The input feature each output is measured in; None if unknown."""
         given = self.target_features
+        coded = self._categorical_features()
         if given is None:
-            return (0,) * n_outputs if n_features == 1 else None
+            return (0,) * n_outputs if n_features == 1 and not coded else None
         features = (
             (given,) * n_outputs if _FEATURE_POSITION.accepts(given) else tuple(given)
         )
@@ -108,6 +109,13 @@ class TargetsInInputUnits:
             raise ValueError(
                 f"target_features {outside} are not positions of the {n_features} "
                 "features per time step of X."
+            )
+        coded = sorted(set(features) & set(coded))
+        if coded:
+            raise ValueError(
+                f"target_features {coded} are categorical features (categorical=), "
+                "whose codes have no units; name the numeric feature y is measured "
+                "in, or set scaling='global'."
             )
         return tuple(int(f) for f in features)
 
@@ -247,6 +255,24 @@ class RNNRegressor(RegressorMixin, TargetsInInputUnits, BaseRNN):
         column of :func:`make_windows` and its horizon), or a list with one
         feature per output. None means the only feature of univariate input and
         unknown otherwise.
+    categorical : None, "all", int or list of int, default=None
+        The input features that hold integer codes rather than numbers, by
+        position among the features per time step: token ids (2D input or
+        lists of 1D sequences have one feature, so ``categorical="all"``), or
+        a store number or weekday beside numeric features. Each goes through a
+        learned embedding (:class:`torch.nn.Embedding`) instead of the scaling
+        of the numeric features. The codes seen in ``fit`` (``categories_``) get
+        an embedding each; at prediction any other code (a new word, a new
+        store), and any negative code (pandas' ``.cat.codes`` marks a missing
+        category with -1), reads as "unknown", whose embedding is zero. Codes
+        must be integers from 0 to 16,777,215; NaN steps at either end of a
+        sequence are padding, as for numeric input. None treats every feature
+        as a number, integers included.
+    embedding_size : int or "auto", default="auto"
+        The width of each categorical feature's embedding. "auto" gives
+        ``min(50, round(1.6 * n ** 0.56))`` for ``n`` codes seen in ``fit``
+        plus the unknown one (fastai's rule): 5 for the 7 weekdays, 50 from
+        about 470 codes on.
     loss : {"squared_error", "quantile"}, default="squared_error"
         The training loss. "squared_error" predicts the mean. "quantile"
         minimises the pinball loss over ``quantiles``: one network predicts
@@ -305,6 +331,12 @@ class RNNRegressor(RegressorMixin, TargetsInInputUnits, BaseRNN):
         Column names, when ``X`` was a DataFrame with string column names.
     n_outputs_ : int
         Number of regression targets (per time step, with ``return_sequences``).
+    is_categorical_ : ndarray of bool of shape (n_step_features,) or None
+        Which features per time step are categorical; None without
+        ``categorical``.
+    categories_ : list of ndarray
+        The codes seen in ``fit`` of each categorical feature, in order of
+        position; empty without ``categorical``.
     scaling_ : str
         The scaling the network uses: "global" or the per-sequence statistic
         ("auto" resolved).
@@ -406,6 +438,8 @@ class RNNRegressor(RegressorMixin, TargetsInInputUnits, BaseRNN):
         cpu_backward="auto",
         scaling="auto",
         target_features=None,
+        categorical=None,
+        embedding_size="auto",
         loss="squared_error",
         quantiles=None,
         calibration=None,
@@ -441,6 +475,8 @@ class RNNRegressor(RegressorMixin, TargetsInInputUnits, BaseRNN):
             callbacks=callbacks,
             cpu_backward=cpu_backward,
             scaling=scaling,
+            categorical=categorical,
+            embedding_size=embedding_size,
             device=device,
             n_threads=n_threads,
             random_state=random_state,
@@ -851,6 +887,24 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         standard deviation, "last" subtracts the last value and divides by the
         mean absolute value. Per-sequence scaling makes the class depend on the
         shape of a sequence, not on its level or size.
+    categorical : None, "all", int or list of int, default=None
+        The input features that hold integer codes rather than numbers, by
+        position among the features per time step: token ids (2D input or
+        lists of 1D sequences have one feature, so ``categorical="all"``), or
+        a store number or weekday beside numeric features. Each goes through a
+        learned embedding (:class:`torch.nn.Embedding`) instead of the scaling
+        of the numeric features. The codes seen in ``fit`` (``categories_``) get
+        an embedding each; at prediction any other code (a new word, a new
+        store), and any negative code (pandas' ``.cat.codes`` marks a missing
+        category with -1), reads as "unknown", whose embedding is zero. Codes
+        must be integers from 0 to 16,777,215; NaN steps at either end of a
+        sequence are padding, as for numeric input. None treats every feature
+        as a number, integers included.
+    embedding_size : int or "auto", default="auto"
+        The width of each categorical feature's embedding. "auto" gives
+        ``min(50, round(1.6 * n ** 0.56))`` for ``n`` codes seen in ``fit``
+        plus the unknown one (fastai's rule): 5 for the 7 weekdays, 50 from
+        about 470 codes on.
     device : str, default="cpu"
         Where to train and predict: "cpu", "cuda", "cuda:N", "mps", or "auto"
         for the best available. Calling ``set_params(device=...)`` on a fitted
@@ -884,6 +938,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         for 3D and list input, the number of features per time step.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
+    is_categorical_ : ndarray of bool of shape (n_step_features,) or None
+        Which features per time step are categorical; None without
+        ``categorical``.
+    categories_ : list of ndarray
+        The codes seen in ``fit`` of each categorical feature, in order of
+        position; empty without ``categorical``.
     scaling_ : str
         The scaling the network uses: "global" or the per-sequence statistic
         ("auto" resolved).
@@ -963,6 +1023,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         callbacks=None,
         cpu_backward="auto",
         scaling="auto",
+        categorical=None,
+        embedding_size="auto",
         device="cpu",
         n_threads="auto",
         random_state=None,
@@ -994,6 +1056,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             callbacks=callbacks,
             cpu_backward=cpu_backward,
             scaling=scaling,
+            categorical=categorical,
+            embedding_size=embedding_size,
             device=device,
             n_threads=n_threads,
             random_state=random_state,

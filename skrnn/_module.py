@@ -45,11 +45,18 @@ class RecurrentNet(nn.Module):
         (the anchor): the network then predicts every level of every output, an
         extra last axis of the output, and the levels never cross (see
         :meth:`to_quantiles`). None predicts one value per output.
+    categorical : tuple of int
+        Positions of the input features that hold integer codes (token ids,
+        category codes); each is read through a :class:`CodeEmbedding`.
+    n_categories, code_ranges, embedding_sizes : tuple of int
+        Per categorical feature: the number of codes seen in training, one more
+        than the largest of them, and the width of its embedding.
 
-    The input is standardised per feature by the buffers ``x_mean`` and ``x_scale``
-    (set from the training data by :meth:`set_input_scaling`), so the saved module
-    carries its own preprocessing; with ``sequence_scaling``, after each sequence
-    was scaled by its own statistics.
+    The numeric input features are standardised by the buffers ``x_mean`` and
+    ``x_scale`` (set from the training data by :meth:`set_input_scaling`), so
+    the saved module carries its own preprocessing; with ``sequence_scaling``,
+    after each sequence was scaled by its own statistics. The recurrent layers
+    read them followed by the embeddings of the categorical features.
     """
 
     def __init__(
@@ -67,11 +74,28 @@ class RecurrentNet(nn.Module):
         cpu_backward="auto",
         sequence_scaling=None,
         quantiles=None,
+        categorical=(),
+        n_categories=(),
+        code_ranges=(),
+        embedding_sizes=(),
     ):
         super().__init__()
+        self.n_features = n_features
+        self.categorical = tuple(categorical)
+        numeric = [f for f in range(n_features) if f not in self.categorical]
+        self.embeddings = nn.ModuleList(
+            CodeEmbedding(*sizes)
+            for sizes in zip(n_categories, code_ranges, embedding_sizes, strict=True)
+        )
+        if self.categorical:
+            # Not part of the state: they follow from the parameters.
+            for name, positions in (("_numeric", numeric), ("_codes", categorical)):
+                self.register_buffer(
+                    name, torch.tensor(positions, dtype=torch.int64), persistent=False
+                )
         kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
         self.rnn = _CELLS[cell](
-            input_size=n_features,
+            input_size=len(numeric) + sum(embedding_sizes),
             hidden_size=hidden_size,
             num_layers=num_layers,
             bidirectional=bidirectional,
@@ -95,23 +119,41 @@ class RecurrentNet(nn.Module):
             self.register_buffer(
                 "_steps", _quantile_steps(self.quantiles), persistent=False
             )
-        self.register_buffer("x_mean", torch.zeros(n_features))
-        self.register_buffer("x_scale", torch.ones(n_features))
+        self.register_buffer("x_mean", torch.zeros(len(numeric)))
+        self.register_buffer("x_scale", torch.ones(len(numeric)))
 
     def set_input_scaling(self, mean, scale):
-        """Standardise inputs with these per-feature statistics (numpy arrays)."""
+        """Standardise the numeric inputs with these per-feature statistics
+        (numpy arrays over the numeric features)."""
         self.x_mean.copy_(torch.from_numpy(mean))
         self.x_scale.copy_(torch.from_numpy(scale))
 
-    def scale(self, X):
-        """The input as the recurrent layers read it: scaled per sequence (with
-        ``sequence_scaling``), then standardised per feature."""
+    def set_vocabularies(self, categories):
+        """Give each categorical feature its codes seen in training (one array
+        of distinct non-negative integers per feature)."""
+        for embedding, codes in zip(self.embeddings, categories, strict=True):
+            embedding.set_codes(codes)
+
+    def encode(self, X):
+        """The input as the recurrent layers read it: the numeric features
+        scaled per sequence (with ``sequence_scaling``), then standardised per
+        feature; then the embeddings of the categorical features."""
         if X.dtype != self.x_mean.dtype:
             X = X.to(self.x_mean.dtype)
+        if not self.categorical:
+            return self._scale(X)
+        numeric = self._scale(X.index_select(-1, self._numeric))
+        codes = X.index_select(-1, self._codes)
+        embedded = [
+            embedding(codes[..., j]) for j, embedding in enumerate(self.embeddings)
+        ]
+        return torch.cat([numeric, *embedded], dim=-1)
+
+    def _scale(self, x):
         if self.sequence_scaling is not None:
-            location, scale = sequence_statistics(X, self.sequence_scaling)
-            X = (X - location) / scale
-        return standardise(X, self.x_mean, self.x_scale)
+            location, scale = sequence_statistics(x, self.sequence_scaling)
+            x = (x - location) / scale
+        return standardise(x, self.x_mean, self.x_scale)
 
     def forward(self, X, starts=None, lengths=None):
         """Map a batch ``(batch, n_timesteps, n_features)`` to its outputs.
@@ -131,7 +173,7 @@ class RecurrentNet(nn.Module):
         """The recurrent output the head reads: ``(batch, n_directions *
         hidden_size)``, the final state of each direction, or per time step
         ``(batch, n_timesteps, ...)`` with ``return_sequences``."""
-        x = self.scale(X)
+        x = self.encode(X)
         if lengths is None:
             return self._read_dense(x)
         return self.read_padded(x, starts, lengths)
@@ -222,6 +264,37 @@ class RecurrentNet(nn.Module):
             index = (steps - starts[:, None]).clamp_(min=0)
             out = out.gather(1, index[:, :, None].expand(-1, -1, out.shape[2]))
         return out
+
+
+class CodeEmbedding(nn.Module):
+    """Integer codes of one input feature, as learned vectors.
+
+    The ``n_categories`` codes seen in training get rows 1 to ``n_categories``
+    of the embedding; any other value (a code unseen in training, a negative
+    code, a non-integer, NaN padding) gets row 0, the "unknown" embedding,
+    which is fixed at zero. Codes reach their rows through a table indexed by
+    the code itself (``code_range`` entries, one more than the largest code
+    seen), a gather that exports to ONNX.
+    """
+
+    def __init__(self, n_categories, code_range, embedding_size):
+        super().__init__()
+        self.embedding = nn.Embedding(n_categories + 1, embedding_size, padding_idx=0)
+        self.register_buffer("rows", torch.zeros(code_range, dtype=torch.int64))
+
+    def set_codes(self, codes):
+        """Map ``codes`` (numpy, distinct) to rows 1, 2, ... in their order."""
+        self.rows.zero_()
+        self.rows[torch.from_numpy(codes.astype("int64"))] = torch.arange(
+            1, len(codes) + 1
+        )
+
+    def forward(self, codes):
+        n_codes = self.rows.shape[0]
+        known = (codes >= 0) & (codes < n_codes) & (codes == codes.floor())
+        position = torch.where(known, codes, torch.zeros_like(codes)).long()
+        rows = self.rows.index_select(0, position.flatten()).view(position.shape)
+        return self.embedding(rows * known)
 
 
 def _anchor(quantiles):

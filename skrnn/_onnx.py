@@ -74,7 +74,7 @@ class _Exported(nn.Module):
             & (last - starts + 1 == lengths)  # no gap inside
             & ~(missing.any(dim=-1) & observed).any(dim=1)  # no partly NaN step
         )
-        x = module.scale(X)
+        x = module.encode(X)
         h = module.read_padded(x, starts, lengths.clamp(min=1), shifted=True)
         if self.final_states:
             # Forward at the last observed step, backward at the first.
@@ -129,7 +129,7 @@ def export_onnx(module, path, *, target_scaling=None, opset_version=None):
     else:
         exported = _Exported(module, *target_scaling)
         outputs = ["predictions"]
-    n_features = module.x_mean.shape[0]
+    n_features = module.n_features
     example = torch.zeros(2, 3, n_features)
     with warnings.catch_warnings():
         # The TorchScript exporter is deprecated in favour of one that cannot

@@ -144,3 +144,14 @@ def test_export_without_onnx_says_how_to_install_it(monkeypatch, rng, fast, tmp_
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"pip install 'skrnn\[export\]'"):
         reg.to_onnx(tmp_path / "model.onnx")
+
+
+def test_graph_embeds_codes_as_predict_does(rng, fast, tmp_path):
+    # Store codes beside a numeric feature; the graph takes the codes themselves.
+    X = np.stack([rng.normal(size=(40, 6)), rng.integers(3, 9, size=(40, 6))], -1)
+    reg = RNNRegressor(**fast, categorical=1).fit(X, X[:, -1, 0] * X[:, -1, 1])
+    session = _session(reg, tmp_path)
+    batch = np.stack([rng.normal(size=(5, 7)), rng.integers(-2, 12, size=(5, 7))], -1)
+    batch[0, :3] = np.nan  # padding
+    (graph,) = session.run(None, {"X": batch.astype(np.float32)})
+    np.testing.assert_allclose(graph, reg.predict(batch), rtol=1e-4, atol=1e-5)
