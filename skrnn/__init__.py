@@ -5,6 +5,7 @@ from ._estimators import RNNClassifier, RNNRegressor
 from ._forecasting import direct_forecast, recursive_forecast
 from ._persistence import load, save
 from ._plotting import plot_history
+from ._text import TextSequencer
 from ._windowing import SequenceWindower, future_targets, make_windows
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "RNNClassifier",
     "RNNRegressor",
     "SequenceWindower",
+    "TextSequencer",
     "direct_forecast",
     "future_targets",
     "load",

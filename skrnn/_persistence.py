@@ -34,6 +34,7 @@ from ._esn import BaseESN, ESNClassifier, ESNRegressor
 from ._estimators import RNNClassifier, RNNRegressor
 from ._module import RecurrentNet
 from ._params import check_positive_int, validate_params
+from ._text import TextSequencer
 from ._validation import available_devices, resolve_device
 from ._windowing import SequenceWindower
 
@@ -47,6 +48,7 @@ _CLASSES = {
         ESNRegressor,
         ESNClassifier,
         SequenceWindower,
+        TextSequencer,
         Pipeline,
     )
 }
@@ -221,7 +223,8 @@ class _Encoder:
         if _CLASSES.get(name) is not type(estimator):
             raise TypeError(
                 "skrnn.save stores RNNRegressor, RNNClassifier, ESNRegressor, "
-                f"ESNClassifier, SequenceWindower and Pipelines of them, not {name}. "
+                "ESNClassifier, SequenceWindower, TextSequencer and Pipelines of "
+                f"them, not {name}. "
                 "Save other objects with pickle or skops.io; skrnn's estimators "
                 "scale their inputs themselves, so a scaler in front of them is "
                 "rarely needed."
