@@ -16,6 +16,7 @@ ORDER = [
     "plot_italy_power_classification.py",
     "plot_echo_state_network.py",
     "plot_hidden_states.py",
+    "plot_text_sequences.py",
     "plot_save_and_deploy.py",
     "plot_device_selection.py",
     "plot_scaling_out.py",
