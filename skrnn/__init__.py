@@ -5,6 +5,8 @@ from ._estimators import RNNClassifier, RNNRegressor
 from ._forecasting import direct_forecast, recursive_forecast
 from ._persistence import load, save
 from ._plotting import plot_history
+from ._serving import make_server
+from ._streaming import StreamState, predict_stream, start_stream
 from ._text import TextSequencer
 from ._windowing import SequenceWindower, future_targets, make_windows
 
@@ -14,13 +16,17 @@ __all__ = [
     "RNNClassifier",
     "RNNRegressor",
     "SequenceWindower",
+    "StreamState",
     "TextSequencer",
     "direct_forecast",
     "future_targets",
     "load",
+    "make_server",
     "make_windows",
     "plot_history",
+    "predict_stream",
     "recursive_forecast",
     "save",
+    "start_stream",
 ]
 __version__ = "0.1.0.dev0"

@@ -33,6 +33,7 @@ from ._params import (
     Constraint,
     check_head_layers,
     check_nonlinearity,
+    check_positive_int,
     check_stratified_split,
     either,
     integer,
@@ -42,6 +43,7 @@ from ._params import (
     validate_params,
 )
 from ._scaling import SEQUENCE_STATISTICS, feature_moments, sequence_moments
+from ._streaming import StreamState
 from ._training import (
     CALLBACKS,
     RESERVED_CALLBACKS,
@@ -542,6 +544,94 @@ class BaseRNN(SequenceInput, BaseEstimator):
                 states[~observed] = np.nan
         return states
 
+    def start_stream(self, n_sequences=1):
+        """Start a stream of ``n_sequences`` sequences; see
+        :func:`skrnn.start_stream`.
+
+        Parameters
+        ----------
+        n_sequences : int, default=1
+            The number of sequences fed side by side.
+
+        Returns
+        -------
+        state : StreamState
+            The zero state ``predict`` starts every sequence from.
+        """
+        check_is_fitted(self)
+        self._check_streamable()
+        check_positive_int("n_sequences", n_sequences)
+        return StreamState(int(n_sequences))
+
+    def predict_stream(self, X, state, *, method="predict"):
+        """Read new time steps on from ``state``; see :func:`skrnn.predict_stream`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_new_steps[, n_features])
+            The next steps of every sequence (2D for a univariate model), all
+            observed.
+        state : StreamState
+            From :meth:`start_stream` or the last call; not changed.
+        method : {"predict", "predict_proba"}, default="predict"
+            What to return (``"predict_proba"`` for a classifier).
+
+        Returns
+        -------
+        y : ndarray
+            What ``method`` gives on each whole sequence so far: after its last
+            step, or for each new step with ``return_sequences``.
+        state : StreamState
+            The stream after the new steps.
+        """
+        check_is_fitted(self)
+        self._check_streamable()
+        if not isinstance(state, StreamState) or state.rows is not None:
+            raise TypeError(
+                "state must be a StreamState from this estimator's start_stream, "
+                f"got {type(state).__name__}."
+            )
+        if method not in ("predict", "predict_proba") or not hasattr(self, method):
+            methods = (
+                ["predict", "predict_proba"] if is_classifier(self) else ["predict"]
+            )
+            raise ValueError(f"method must be one of {methods}, got {method!r}.")
+        if getattr(X, "ndim", np.ndim(X)) == 2:  # univariate steps, any number
+            X = np.asarray(X)[:, :, np.newaxis]
+        sequences = self._validate_sequences(X, reset=False)
+        if sequences.lengths is not None:
+            raise ValueError(
+                "X holds time steps that are all NaN: a stream has no padding, "
+                "every new step must be observed."
+            )
+        if len(sequences.values) != state.n_sequences:
+            raise ValueError(
+                f"X holds {len(sequences.values)} sequences, but the stream has "
+                f"{state.n_sequences}: feed the same number of steps to each."
+            )
+        threads = thread_count(self, self.device_, sequences.values.shape[-1])
+        with torch_threads(threads):
+            out, hidden = _net.stream_outputs(self.net_, sequences.values, state.hidden)
+        y = self._decode(out, sequences) if method == "predict" else softmax(out)
+        n_steps = state.n_steps + sequences.values.shape[1]
+        return y, StreamState(state.n_sequences, n_steps, hidden)
+
+    def _check_streamable(self):
+        module = self.net_.module_
+        if module.rnn.bidirectional:
+            raise ValueError(
+                "A bidirectional network cannot stream: its backward direction "
+                "reads each sequence from its end, which a stream has not reached."
+            )
+        if module.sequence_scaling is not None:
+            raise ValueError(
+                f"This model scales each sequence by statistics of all its steps "
+                f"(scaling_={module.sequence_scaling!r}), which change with every "
+                "new step, so a stream cannot carry its state. Serve it on windows "
+                "(a Pipeline with a SequenceWindower streams by keeping the last "
+                "window rows), or fit with scaling='global'."
+            )
+
     def fit_transform(self, X, y, **fit_params):
         """Fit, then return :meth:`transform` of ``X``."""
         return self.fit(X, y, **fit_params).transform(X)
@@ -567,7 +657,7 @@ class BaseRNN(SequenceInput, BaseEstimator):
         y_pred = self._decode(out, sequences)
         return float(metric(y_true[observed], y_pred[observed], sample_weight=weight))
 
-    def to_onnx(self, path, *, opset_version=None):
+    def to_onnx(self, path, *, opset_version=None, stream=False):
         """Export the fitted network to an ONNX file, with its scaling.
 
         The graph computes what :meth:`predict` (and, for a classifier,
@@ -583,6 +673,10 @@ class BaseRNN(SequenceInput, BaseEstimator):
             The ``.onnx`` file to write.
         opset_version : int, default=None
             ONNX opset to target; None takes torch's default.
+        stream : bool, default=False
+            Export one call of :meth:`predict_stream` instead: the graph takes
+            the new steps and the recurrent state, and returns the predictions
+            after them and the new state (see Notes).
 
         Notes
         -----
@@ -602,17 +696,31 @@ class BaseRNN(SequenceInput, BaseEstimator):
         it or in part of a time step, or no observed step), the graph outputs
         NaN, and label -1. Per-step outputs at padding steps are NaN (label -1).
 
+        With ``stream=True`` (unidirectional networks without per-sequence
+        scaling, as for :meth:`predict_stream`), the graph has the inputs
+        ``X``, the new steps (every one observed), and ``h``, float32
+        ``(num_layers, batch, hidden_size)``: the final hidden states of the
+        steps before (zeros at the start, as in :meth:`start_stream`), and for
+        an LSTM ``c``, its cell states. It outputs what the graph above
+        outputs after the new steps (for each new step with
+        ``return_sequences``) and ``h_out`` (and ``c_out``), the state to pass
+        with the next steps. A :class:`StreamState`'s ``hidden`` holds these
+        arrays.
+
         The export uses torch's TorchScript-based exporter (``dynamo=False``),
         which writes ONNX's recurrent operators: they take the sequence length
         from the data, where torch's newer exporter unrolls the recurrence over
         a fixed number of time steps.
         """
         check_is_fitted(self)
+        if stream:
+            self._check_streamable()
         export_onnx(
             self.net_.module_,
             path,
             target_scaling=self._target_scaling(),
             opset_version=opset_version,
+            stream=stream,
         )
 
     def _target_scaling(self):
@@ -644,6 +752,12 @@ class BaseRNN(SequenceInput, BaseEstimator):
         # transform gives the learned states, float64 whatever the input.
         tags.transformer_tags = TransformerTags(preserves_dtype=["float64"])
         return tags
+
+
+def softmax(logits):
+    """Probabilities of the logits' last axis (float64 numpy)."""
+    proba = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return proba / proba.sum(axis=-1, keepdims=True)
 
 
 def _take(sequences, rows):

@@ -11,7 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import ARCHITECTURE, BaseRNN
+from ._base import ARCHITECTURE, BaseRNN, softmax
 from ._params import NONE, Constraint, either, integer, options, real
 from ._quantiles import (
     QUANTILES,
@@ -1149,8 +1149,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             padding steps.
         """
         sequences, logits = self._forward(X)
-        proba = np.exp(logits - logits.max(axis=-1, keepdims=True))
-        proba /= proba.sum(axis=-1, keepdims=True)
+        proba = softmax(logits)
         observed = observed_steps(sequences)
         if self.net_.module_.return_sequences and observed is not None:
             proba[~observed] = np.nan

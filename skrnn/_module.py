@@ -169,6 +169,19 @@ class RecurrentNet(nn.Module):
             h = self.dropout(h)
         return self._head(h)
 
+    def step(self, X, state=None):
+        """Read new time steps ``X (batch, n_new_steps, n_features)`` on from
+        the recurrent ``state`` (the last layer's ``h_n``, or ``(h_n, c_n)``
+        for an LSTM, of the steps read before; None at the start).
+
+        Returns the outputs after the last new step, or after each new step
+        with ``return_sequences``, and the new state: with a unidirectional
+        network and no per-sequence scaling, reading a sequence in parts gives
+        what :meth:`forward` gives on the whole.
+        """
+        out, state = self.rnn(self.encode(X), state)
+        return self._head(out if self.return_sequences else out[:, -1]), state
+
     def represent(self, X, starts=None, lengths=None):
         """The recurrent output the head reads: ``(batch, n_directions *
         hidden_size)``, the final state of each direction, or per time step

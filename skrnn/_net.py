@@ -375,6 +375,25 @@ def predict_states(net, sequences):
     return out.numpy().astype(np.float64)
 
 
+def stream_outputs(net, values, state):
+    """Raw outputs (float64 numpy) for the new steps ``values`` of streamed
+    sequences, read on from ``state`` (a tuple of numpy arrays, the recurrent
+    layers' final states; None at the start), and the new state."""
+    net._set_training(False)
+    device = net.device
+    X = torch.as_tensor(values, dtype=torch.float32, device=device)
+    if state is not None:
+        state = tuple(torch.as_tensor(part, device=device) for part in state)
+        state = state if len(state) > 1 else state[0]
+    with torch.inference_mode():
+        out, state = net.module_.step(X, state)
+    state = state if isinstance(state, tuple) else (state,)
+    return (
+        out.cpu().numpy().astype(np.float64),
+        tuple(part.cpu().numpy() for part in state),
+    )
+
+
 def net_state(net):
     """What restores ``net``: its device, module parameters and weights, the
     optimizer state, the shuffling generator's state and the epoch history (less
