@@ -1,5 +1,6 @@
 """SequenceWindower (row-preserving windows) and make_windows (supervised pairs)."""
 
+import warnings
 from functools import partial
 
 import numpy as np
@@ -154,6 +155,17 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
                 self, X, reset=False, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
             )
             history = self._tail if _starts_at(index, self._next_index) else None
+            if history is None and len(values) < self.window:
+                warnings.warn(
+                    f"SequenceWindower(window={self.window}) got {len(values)} rows "
+                    "that do not continue the rows seen in fit, so every window is "
+                    "front-padded: a prediction from it reads less history than "
+                    "the window. To predict row by row, keep the last rows with "
+                    "skrnn.start_stream(pipeline, history=...) and "
+                    "skrnn.predict_stream.",
+                    UserWarning,
+                    stacklevel=2,
+                )
             return _windows(values, history, self.window)
         values, groups = self._long_values(X, reset=False)
         tails = {
@@ -173,14 +185,16 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
             values = validate_data(
                 self, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
             )
-            self._tail = values[len(values) - self.window + 1 :].copy()
+            self._tail = values[max(0, len(values) - self.window + 1) :].copy()
             self._next_index = _next_label(index)
             return values, None
         values, groups = self._long_values(X, reset=True)
         self._tails, self._next_times = {}, {}
         for key, times in groups:
             rows = times.positions
-            self._tails[key] = values[rows[len(rows) - self.window + 1 :]].copy()
+            self._tails[key] = values[
+                rows[max(0, len(rows) - self.window + 1) :]
+            ].copy()
             self._next_times[key] = _next_label(times.labels)
         return values, groups
 

@@ -233,3 +233,10 @@ def test_a_shifted_target_with_nan_names_the_fix(fast):
     pipe = Pipeline([("win", SequenceWindower(window=4)), ("rnn", RNNRegressor())])
     with pytest.raises(ValueError, match=r"the last 2\. .*future_targets"):
         pipe.fit(table, table["load"].shift(-2))
+
+
+def test_fitted_rows_fewer_than_the_window_are_all_kept():
+    table = pd.DataFrame({"x": np.arange(1.0, 10.0)})
+    windower = SequenceWindower(window=5).fit(table[:3])
+    first = windower.transform(table[3:])[0, :, 0]
+    np.testing.assert_array_equal(first, [np.nan, 1, 2, 3, 4])
