@@ -84,6 +84,12 @@ class _Exported(nn.Module):
         out = module.to_quantiles(module.head(h))
         # Outputs kept: per valid sample, or per observed step of a valid sample.
         kept = valid[:, None] & observed if self.per_step else valid
+        return self._finish(out, X, kept)
+
+    def _finish(self, out, X, kept):
+        """The graph's outputs from the head's ``out``: NaN (label -1) where
+        ``kept`` is False."""
+        module = self.module
         if self.classifier:
             label = out.argmax(dim=-1).masked_fill(~kept, -1)
             proba = torch.softmax(out, dim=-1)
@@ -106,7 +112,23 @@ class _Exported(nn.Module):
         return y.permute(*range(1, y.dim()), 0) if self.quantiles else y
 
 
-def export_onnx(module, path, *, target_scaling=None, opset_version=None):
+class _ExportedStep(_Exported):
+    """One call of a stream (``RecurrentNet.step``) as a graph: new steps and
+    the recurrent state in, the outputs after them and the new state out."""
+
+    def forward(self, X, *state):
+        module = self.module
+        state = state if len(state) > 1 else state[0]
+        out, state = module.rnn(module.encode(X), state)
+        h = out if self.per_step else out[:, -1]
+        out = module.to_quantiles(module.head(h))
+        kept = torch.ones(h.shape[:-1], dtype=torch.bool, device=X.device)
+        outputs = self._finish(out, X, kept)
+        outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+        return *outputs, *(state if isinstance(state, tuple) else (state,))
+
+
+def export_onnx(module, path, *, target_scaling=None, opset_version=None, stream=False):
     """Export a fitted :class:`~skrnn._module.RecurrentNet` to an ONNX file.
 
     ``target_scaling`` is a regressor's ``(mean, scale, squeeze,
@@ -123,14 +145,29 @@ def export_onnx(module, path, *, target_scaling=None, opset_version=None):
             "to_onnx needs the onnx package: pip install 'skrnn[export]'."
         ) from None
     module = copy.deepcopy(module).cpu().eval()
+    graph = _ExportedStep if stream else _Exported
     if target_scaling is None:
-        exported = _Exported(module)
+        exported = graph(module)
         outputs = ["label", "probabilities"]
     else:
-        exported = _Exported(module, *target_scaling)
+        exported = graph(module, *target_scaling)
         outputs = ["predictions"]
-    n_features = module.n_features
-    example = torch.zeros(2, 3, n_features)
+    example = (torch.zeros(2, 3, module.n_features),)
+    inputs, axes = ["X"], dict(_DYNAMIC_AXES)
+    if stream:
+        # The recurrent state: (num_layers, batch, hidden_size), and an LSTM's
+        # cell state; the same names with "_out" are the state after the steps.
+        states = ["h", "c"] if isinstance(module.rnn, torch.nn.LSTM) else ["h"]
+        rnn = module.rnn
+        example += tuple(
+            torch.zeros(rnn.num_layers, 2, rnn.hidden_size) for _ in states
+        )
+        inputs += states
+        outputs += [f"{name}_out" for name in states]
+        axes.update({name: {1: "batch"} for name in states + outputs[-len(states) :]})
+        results = outputs[: -len(states)]
+    else:
+        results = outputs
     with warnings.catch_warnings():
         # The TorchScript exporter is deprecated in favour of one that cannot
         # keep the sequence length dynamic (see _DYNAMIC_AXES).
@@ -145,13 +182,13 @@ def export_onnx(module, path, *, target_scaling=None, opset_version=None):
         warnings.filterwarnings("ignore", "Exporting aten::index operator")
         torch.onnx.export(
             exported,
-            (example,),
+            example,
             str(path),
-            input_names=["X"],
+            input_names=inputs,
             output_names=outputs,
             dynamic_axes={
-                **_DYNAMIC_AXES,
-                **dict.fromkeys(outputs, _output_axes(exported.per_step)),
+                **axes,
+                **dict.fromkeys(results, _output_axes(exported.per_step)),
             },
             opset_version=opset_version,
             dynamo=False,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from skrnn import RNNClassifier, RNNRegressor
+from skrnn import RNNClassifier, RNNRegressor, predict_stream, start_stream
 
 ort = pytest.importorskip("onnxruntime")
 
@@ -155,3 +155,44 @@ def test_graph_embeds_codes_as_predict_does(rng, fast, tmp_path):
     batch[0, :3] = np.nan  # padding
     (graph,) = session.run(None, {"X": batch.astype(np.float32)})
     np.testing.assert_allclose(graph, reg.predict(batch), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("model", "architecture"),
+    [
+        (RNNRegressor, {"cell": "lstm", "num_layers": 2}),
+        (RNNClassifier, {"cell": "gru"}),
+        (RNNRegressor, {"cell": "rnn", "return_sequences": True}),
+    ],
+)
+def test_stream_graph_steps_as_the_python_stream_does(
+    rng, fast, tmp_path, model, architecture
+):
+    X = rng.normal(size=(20, 9, 3))
+    if model is RNNClassifier:
+        y = X[:, -1, 0] > 0
+    else:
+        y = X[..., 0] if architecture.get("return_sequences") else X[:, -1, 0]
+    estimator = model(**fast, **architecture, scaling="global").fit(X, y)
+    path = tmp_path / "step.onnx"
+    estimator.to_onnx(path, stream=True)
+    session = ort.InferenceSession(str(path))
+    names = [i.name for i in session.get_inputs()][1:]  # h (and c)
+    state = start_stream(estimator, n_sequences=4)
+    layers = architecture.get("num_layers", 1)
+    hidden = [np.zeros((layers, 4, 8), np.float32) for _ in names]
+    for lo, hi in [(0, 1), (1, 5), (5, 9)]:
+        steps = X[:4, lo:hi]
+        expected, state = predict_stream(estimator, steps, state)
+        outputs = session.run(
+            None,
+            {"X": steps.astype(np.float32), **dict(zip(names, hidden, strict=True))},
+        )
+        hidden = outputs[-len(names) :]
+        result = outputs[0]
+        if model is RNNClassifier:
+            result = estimator.classes_[result]
+            np.testing.assert_array_equal(result, expected)
+        else:
+            np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(hidden[0], state.hidden[0], atol=1e-6)
