@@ -18,6 +18,7 @@ ORDER = [
     "plot_hidden_states.py",
     "plot_text_sequences.py",
     "plot_save_and_deploy.py",
+    "plot_prediction_service.py",
     "plot_device_selection.py",
     "plot_scaling_out.py",
 ]
