@@ -134,6 +134,81 @@ class SequenceInput:
         """The number of columns ``transform`` returns (per time step)."""
         raise NotImplementedError
 
+    def start_stream(self, n_sequences=1):
+        """Start a stream of ``n_sequences`` sequences; see
+        :func:`skrnn.start_stream`.
+
+        Parameters
+        ----------
+        n_sequences : int, default=1
+            The number of sequences fed side by side.
+
+        Returns
+        -------
+        state : StreamState
+            The zero state ``predict`` starts every sequence from.
+        """
+        check_is_fitted(self)
+        self._check_streamable()
+        check_positive_int("n_sequences", n_sequences)
+        return StreamState(int(n_sequences))
+
+    def predict_stream(self, X, state, *, method="predict"):
+        """Read new time steps on from ``state``; see :func:`skrnn.predict_stream`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, n_new_steps[, n_features])
+            The next steps of every sequence (2D for a univariate model), all
+            observed.
+        state : StreamState
+            From :meth:`start_stream` or the last call; not changed.
+        method : {"predict", "predict_proba"}, default="predict"
+            What to return (``"predict_proba"`` for a classifier that has it).
+
+        Returns
+        -------
+        y : ndarray
+            What ``method`` gives on each whole sequence so far: after its last
+            step, or for each new step with ``return_sequences``.
+        state : StreamState
+            The stream after the new steps.
+        """
+        check_is_fitted(self)
+        self._check_streamable()
+        if not isinstance(state, StreamState) or state.rows is not None:
+            raise TypeError(
+                "state must be a StreamState from this estimator's start_stream, "
+                f"got {type(state).__name__}."
+            )
+        methods = [m for m in ("predict", "predict_proba") if hasattr(self, m)]
+        if method not in methods:
+            raise ValueError(f"method must be one of {methods}, got {method!r}.")
+        if getattr(X, "ndim", np.ndim(X)) == 2:  # univariate steps, any number
+            X = np.asarray(X)[:, :, np.newaxis]
+        sequences = self._validate_sequences(X, reset=False)
+        if sequences.lengths is not None:
+            raise ValueError(
+                "X holds time steps that are all NaN: a stream has no padding, "
+                "every new step must be observed."
+            )
+        if len(sequences.values) != state.n_sequences:
+            raise ValueError(
+                f"X holds {len(sequences.values)} sequences, but the stream has "
+                f"{state.n_sequences}: feed the same number of steps to each."
+            )
+        y, hidden = self._stream(sequences, state, method)
+        n_steps = state.n_steps + sequences.values.shape[1]
+        return y, StreamState(state.n_sequences, n_steps, hidden)
+
+    def _check_streamable(self):
+        """Raise a ValueError that says why the fitted model cannot stream."""
+
+    def _stream(self, sequences, state, method):
+        """``method``'s output after the validated new steps, read on from
+        ``state``, and the new ``StreamState.hidden``."""
+        raise NotImplementedError
+
     def _categorical_features(self):
         """The positions of the fitted input's categorical features."""
         return ()
@@ -544,77 +619,12 @@ class BaseRNN(SequenceInput, BaseEstimator):
                 states[~observed] = np.nan
         return states
 
-    def start_stream(self, n_sequences=1):
-        """Start a stream of ``n_sequences`` sequences; see
-        :func:`skrnn.start_stream`.
-
-        Parameters
-        ----------
-        n_sequences : int, default=1
-            The number of sequences fed side by side.
-
-        Returns
-        -------
-        state : StreamState
-            The zero state ``predict`` starts every sequence from.
-        """
-        check_is_fitted(self)
-        self._check_streamable()
-        check_positive_int("n_sequences", n_sequences)
-        return StreamState(int(n_sequences))
-
-    def predict_stream(self, X, state, *, method="predict"):
-        """Read new time steps on from ``state``; see :func:`skrnn.predict_stream`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_sequences, n_new_steps[, n_features])
-            The next steps of every sequence (2D for a univariate model), all
-            observed.
-        state : StreamState
-            From :meth:`start_stream` or the last call; not changed.
-        method : {"predict", "predict_proba"}, default="predict"
-            What to return (``"predict_proba"`` for a classifier).
-
-        Returns
-        -------
-        y : ndarray
-            What ``method`` gives on each whole sequence so far: after its last
-            step, or for each new step with ``return_sequences``.
-        state : StreamState
-            The stream after the new steps.
-        """
-        check_is_fitted(self)
-        self._check_streamable()
-        if not isinstance(state, StreamState) or state.rows is not None:
-            raise TypeError(
-                "state must be a StreamState from this estimator's start_stream, "
-                f"got {type(state).__name__}."
-            )
-        if method not in ("predict", "predict_proba") or not hasattr(self, method):
-            methods = (
-                ["predict", "predict_proba"] if is_classifier(self) else ["predict"]
-            )
-            raise ValueError(f"method must be one of {methods}, got {method!r}.")
-        if getattr(X, "ndim", np.ndim(X)) == 2:  # univariate steps, any number
-            X = np.asarray(X)[:, :, np.newaxis]
-        sequences = self._validate_sequences(X, reset=False)
-        if sequences.lengths is not None:
-            raise ValueError(
-                "X holds time steps that are all NaN: a stream has no padding, "
-                "every new step must be observed."
-            )
-        if len(sequences.values) != state.n_sequences:
-            raise ValueError(
-                f"X holds {len(sequences.values)} sequences, but the stream has "
-                f"{state.n_sequences}: feed the same number of steps to each."
-            )
+    def _stream(self, sequences, state, method):
         threads = thread_count(self, self.device_, sequences.values.shape[-1])
         with torch_threads(threads):
             out, hidden = _net.stream_outputs(self.net_, sequences.values, state.hidden)
         y = self._decode(out, sequences) if method == "predict" else softmax(out)
-        n_steps = state.n_steps + sequences.values.shape[1]
-        return y, StreamState(state.n_sequences, n_steps, hidden)
+        return y, hidden
 
     def _check_streamable(self):
         module = self.net_.module_

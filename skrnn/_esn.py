@@ -187,6 +187,54 @@ class BaseESN(SequenceInput, BaseEstimator):
         sequences = self._validate_sequences(X, reset=False)
         return self._readout(self._features(sequences), sequences)
 
+    def _check_streamable(self):
+        if self.scaling_ != "global":
+            raise ValueError(
+                f"This model scales each sequence by statistics of all its steps "
+                f"(scaling_={self.scaling_!r}), which change with every new step, "
+                "so a stream cannot carry its state. Serve it on windows (a "
+                "Pipeline with a SequenceWindower streams by keeping the last "
+                "window rows), or fit with scaling='global'."
+            )
+
+    def _stream(self, sequences, state, method):
+        dtype = torch.float64 if self.device_.type == "cpu" else torch.float32
+        weights, mean, scale = self._tensors(dtype)
+        X = torch.tensor(np.asarray(sequences.values)).to(self.device_, dtype)
+        hidden = state.hidden
+        if hidden is None:
+            hidden = (X.new_zeros(len(X), len(self.bias_)),) * 2
+        else:
+            hidden = tuple(torch.from_numpy(h).to(self.device_, dtype) for h in hidden)
+        with torch.inference_mode():
+            features, *hidden = _run_on(
+                standardise(X, mean, scale),
+                *hidden,
+                state.n_steps,
+                *weights,
+                leak_rate=self.leak_rate,
+                washout=self.washout,
+                readout=self.readout,
+            )
+        decision = self._readout(features.cpu().numpy().astype(np.float64), sequences)
+        return self._predictions(decision), tuple(h.cpu().numpy() for h in hidden)
+
+    def _tensors(self, dtype):
+        """The reservoir's weights and the input statistics, as tensors."""
+        weights = [
+            torch.from_numpy(w).to(self.device_, dtype)
+            for w in (self.input_weights_, self.reservoir_weights_, self.bias_)
+        ]
+        mean, scale = (
+            torch.from_numpy(m).to(self.device_, dtype)
+            for m in (self._x_mean, self._x_scale)
+        )
+        return weights, mean, scale
+
+    def _predictions(self, decision):
+        """What ``predict`` returns for the readout's ``decision``."""
+        return decision
+
     def _readout(self, features, sequences):
         return features @ self.coef_.T + self.intercept_
 
@@ -202,14 +250,7 @@ class BaseESN(SequenceInput, BaseEstimator):
         # float64 on a CPU: a float32 product's rounding depends on the batch,
         # and a sequence's features would depend on the others beside it.
         dtype = torch.float64 if self.device_.type == "cpu" else torch.float32
-        weights = [
-            torch.from_numpy(w).to(self.device_, dtype)
-            for w in (self.input_weights_, self.reservoir_weights_, self.bias_)
-        ]
-        mean, scale = (
-            torch.from_numpy(m).to(self.device_, dtype)
-            for m in (self._x_mean, self._x_scale)
-        )
+        weights, mean, scale = self._tensors(dtype)
         statistic = None if self.scaling_ == "global" else self.scaling_
         out = []
         values, starts, lengths = sequences.values, sequences.starts, sequences.lengths
@@ -309,10 +350,8 @@ def _run(X, starts, lengths, W_in, W, bias, *, leak_rate, washout, readout):
     last = torch.zeros_like(state)
     total = torch.zeros_like(state)
     first = torch.clamp(lengths - 1, max=washout)  # keep at least the last step
-    W_t, W_in_t = W.T, W_in.T
     for t in range(int(lengths.max())):
-        drive = torch.tanh(torch.addmm(bias, X[:, t], W_in_t).addmm_(state, W_t))
-        state = drive if leak_rate == 1 else torch.lerp(state, drive, leak_rate)
+        state = _update(state, X[:, t], W_in, W, bias, leak_rate)
         if readout != "mean":
             last = torch.where((lengths - 1 == t)[:, None], state, last)
         if readout != "last":
@@ -324,6 +363,31 @@ def _run(X, starts, lengths, W_in, W, bias, *, leak_rate, washout, readout):
     if readout != "last":
         parts.append(total / (lengths - first)[:, None])
     return torch.cat(parts, dim=1)
+
+
+def _update(state, x, W_in, W, bias, leak_rate):
+    """The reservoir state after input ``x (batch, n_inputs)``."""
+    drive = torch.tanh(torch.addmm(bias, x, W_in.T).addmm_(state, W.T))
+    return drive if leak_rate == 1 else torch.lerp(state, drive, leak_rate)
+
+
+def _run_on(X, state, total, n_before, W_in, W, bias, *, leak_rate, washout, readout):
+    """:func:`_run`'s features after the new steps ``X`` (standardised, all
+    observed) of sequences that have read ``n_before`` steps, reaching
+    ``state``, and whose states from step ``washout`` on add up to ``total``;
+    with the new ``state`` and ``total``."""
+    for t in range(X.shape[1]):
+        state = _update(state, X[:, t], W_in, W, bias, leak_rate)
+        if n_before + t >= washout:
+            total = total + state
+    n_steps = n_before + X.shape[1]
+    parts = []
+    if readout != "mean":
+        parts += [X[:, -1], state]
+    if readout != "last":
+        # As _run: the mean after the washout, or the last state before it ends.
+        parts.append(total / (n_steps - washout) if n_steps > washout else state)
+    return torch.cat(parts, dim=1), state, total
 
 
 class ESNRegressor(RegressorMixin, TargetsInInputUnits, BaseESN):
@@ -605,7 +669,10 @@ bias_, coef_, intercept_, n_features_out_, scaling_, device_
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        scores = self._scores(X)
+        return self._predictions(self._decision(X))
+
+    def _predictions(self, decision):
+        scores = decision.reshape(len(decision), -1)  # two classes: one column
         if scores.shape[1] == 1:
             return self.classes_[(scores[:, 0] > 0).astype(int)]
         return self.classes_[scores.argmax(axis=1)]

@@ -8,6 +8,7 @@ the last requests. Bad requests get a 4xx answer carrying the message that
 """
 
 import collections
+import hashlib
 import json
 import logging
 import math
@@ -46,15 +47,16 @@ def make_server(
     port=8000,
     max_body_bytes=10_000_000,
     max_streams=10_000,
+    model_version=None,
 ):
     """An HTTP server of a fitted model's predictions; start it with
     ``serve_forever()``.
 
     Endpoints (JSON in and out):
 
-    - ``GET /health``: the model (class, skrnn version, fitted metadata such
-      as ``n_features_in_``, ``classes_``, the window of a windowed
-      Pipeline), the number of open streams, request counts by status, and the
+    - ``GET /health``: the model (its steps, version, skrnn's version, fitted
+      metadata such as ``n_features_in_``, ``classes_``, the window of a
+      windowed Pipeline), the number of open streams, request counts by status, and the
       median and 99th percentile latency of the last 1,000 requests.
     - ``POST /predict`` with ``{"X": ..., "method": "predict"}``: the model's
       ``method`` (``"predict"`` or ``"predict_proba"``) of ``X``, given as
@@ -88,6 +90,11 @@ def make_server(
         The largest request body accepted.
     max_streams : int, default=10_000
         The most streams open at once.
+    model_version : str, default=None
+        What ``/health`` names the model's version; None takes, for a file,
+        ``"sha256:"`` and the first 16 hex digits of its SHA-256 (two files
+        with the same version hold the same model), and for a model object
+        nothing.
 
     Returns
     -------
@@ -112,10 +119,13 @@ def make_server(
     if isinstance(model, str | Path):
         from ._persistence import load
 
+        if model_version is None:
+            digest = hashlib.sha256(Path(model).read_bytes()).hexdigest()
+            model_version = f"sha256:{digest[:16]}"
         model = load(model)
     check_positive_int("max_body_bytes", max_body_bytes)
     check_positive_int("max_streams", max_streams)
-    service = _Service(model, max_body_bytes, max_streams)
+    service = _Service(model, max_body_bytes, max_streams, model_version)
 
     class Handler(_Handler):
         pass
@@ -129,7 +139,7 @@ def make_server(
 class _Service:
     """The model, its open streams and the request statistics."""
 
-    def __init__(self, model, max_body_bytes, max_streams):
+    def __init__(self, model, max_body_bytes, max_streams, model_version):
         self.model = model
         self.max_body_bytes = max_body_bytes
         self.max_streams = max_streams
@@ -137,7 +147,7 @@ class _Service:
         self.lock = threading.Lock()
         self.latencies = collections.deque(maxlen=_LATENCY_WINDOW)
         self.counts = collections.Counter()
-        self.metadata = _metadata(model)
+        self.metadata = {**_metadata(model), "model_version": model_version}
 
     def health(self):
         with self.lock:

@@ -36,9 +36,11 @@ class StreamState:
     n_steps : int
         The number of time steps read so far (per sequence).
     hidden : tuple of ndarray or None
-        A recurrent estimator's state after the steps read: the final hidden
-        state of every layer, ``(num_layers, n_sequences, hidden_size)``, and
-        for an LSTM its cell state too; None before the first step.
+        A recurrent estimator's state after the steps read: for an RNN the
+        final hidden state of every layer, ``(num_layers, n_sequences,
+        hidden_size)``, and for an LSTM its cell state too; for an echo state
+        network the reservoir state and the sum of its states after the
+        washout. None before the first step.
     rows : ndarray, DataFrame or None
         A windowed Pipeline's last ``window - 1`` input rows; None otherwise.
     """
@@ -55,9 +57,10 @@ def start_stream(model, n_sequences=1, *, history=None):
     Parameters
     ----------
     model : fitted estimator or Pipeline
-        An :class:`RNNRegressor` or :class:`RNNClassifier` (unidirectional,
-        without per-sequence scaling), a Pipeline ending in one, or a Pipeline
-        with a :class:`SequenceWindower` over a table of one series.
+        An :class:`RNNRegressor` or :class:`RNNClassifier` (unidirectional),
+        an :class:`ESNRegressor` or :class:`ESNClassifier`, each without
+        per-sequence scaling, a Pipeline ending in one, or a Pipeline with a
+        :class:`SequenceWindower` over a table of one series.
     n_sequences : int, default=1
         The number of sequences fed side by side (each call feeds the same
         number of steps to each). A windowed table is one sequence.

@@ -168,10 +168,12 @@ def test_a_saved_model_file_is_served(regressor, data, tmp_path):
     server = _serve(tmp_path / "model.skrnn")
     try:
         _, answer = _call(server, "POST", "/predict", {"X": X[:2].tolist()})
+        _, health = _call(server, "GET", "/health")
     finally:
         server.shutdown()
         server.server_close()
     np.testing.assert_array_equal(answer["predictions"], regressor.predict(X[:2]))
+    assert health["model_version"].startswith("sha256:")
 
 
 def test_concurrent_requests_are_all_answered_right(server, regressor, data):

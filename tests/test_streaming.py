@@ -8,6 +8,8 @@ import pytest
 from sklearn.pipeline import make_pipeline
 
 from skrnn import (
+    ESNClassifier,
+    ESNRegressor,
     RNNClassifier,
     RNNRegressor,
     SequenceWindower,
@@ -165,3 +167,21 @@ def test_row_by_row_predict_without_a_stream_warns(windowed):
     pipe.fit(table[:59], table["y"][1:60].to_numpy())
     with pytest.warns(UserWarning, match="start_stream"):
         pipe.predict(table.iloc[[70]])
+
+
+@pytest.mark.parametrize("readout", ["last", "mean", "both"])
+def test_an_echo_state_network_streams(long_sequences, readout):
+    X = long_sequences
+    esn = ESNRegressor(n_reservoir=50, readout=readout, washout=5, random_state=0)
+    esn.fit(X, X[:, -1, 0])
+    state = start_stream(esn, n_sequences=len(X))
+    for lo, hi in [(0, 3), (3, 4), (4, 30), (30, 80)]:  # across the washout
+        y, state = predict_stream(esn, X[:, lo:hi], state)
+        np.testing.assert_allclose(y, esn.predict(X[:, :hi]), rtol=1e-9)
+
+
+def test_an_echo_state_classifier_streams_labels(long_sequences):
+    X = long_sequences
+    esn = ESNClassifier(n_reservoir=50, random_state=0).fit(X, X[:, -1, 0] > 100)
+    labels, _ = predict_stream(esn, X, start_stream(esn, n_sequences=len(X)))
+    np.testing.assert_array_equal(labels, esn.predict(X))
