@@ -15,6 +15,7 @@ import json
 import math
 import os
 import secrets
+import stat
 import warnings
 from pathlib import Path
 
@@ -54,6 +55,9 @@ _CLASSES = {
 }
 # numpy dtypes kept in JSON rather than as tensors: labels and names.
 _JSON_ARRAY_KINDS = "OUS"
+# The widest item of such an array (bytes): a label of 16,384 characters. A
+# file's JSON may claim any width; this bounds the memory a claim can take.
+_MAX_ITEMSIZE = 2**16
 
 
 class _FormatError(ValueError):
@@ -125,10 +129,19 @@ SequenceWindower or Pipeline
     # Written beside the target and renamed over it once complete. (Python's
     # open, not safetensors' save_file or mkstemp, which create files private to
     # their owner.)
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory; give save the path of a file.")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         tmp.write_bytes(content)
         os.replace(tmp, path)
+    except OSError as error:
+        # The message names the file asked for, not the temporary one.
+        raise type(error)(
+            error.errno,
+            f"skrnn.save could not write {path} ({error.strerror}); a file "
+            "already there is unchanged",
+        ) from None
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
@@ -165,6 +178,7 @@ def load(path, *, device=None):
     """
     if device is not None:
         resolve_device(device)  # an unavailable device is the caller's error
+    _check_regular_file(path)
     try:
         with safetensors.safe_open(path, framework="np") as f:
             metadata = f.metadata() or {}
@@ -341,7 +355,13 @@ class _Decoder:
         for name, param in inspect.signature(cls.__init__).parameters.items():
             if param.default is not param.empty:
                 setattr(estimator, name, param.default)
+        params = set(inspect.signature(cls.__init__).parameters)
         for name, value in _mapping(state["attributes"]).items():
+            if name.startswith("__") or (
+                hasattr(cls, name) and name not in params | {"_metadata_request"}
+            ):
+                # Would shadow a method or property (an attribute "predict").
+                raise _FormatError(f"it sets {cls.__name__}.{name}, not an attribute")
             if isinstance(value, dict) and "__net__" in value:
                 continue
             if isinstance(value, dict) and "__requests__" in value:
@@ -392,6 +412,7 @@ class _Decoder:
         )
         estimator.net_ = net
         estimator.device_ = device
+        _check_consistent(estimator)
 
     def device_for(self, estimator, saved):
         """Where a model saved on ``saved`` is loaded: load's ``device``, else
@@ -435,12 +456,15 @@ class _Decoder:
             return float(_one_of(value["__float__"], ("nan", "inf", "-inf")))
         if "__array__" in value:
             dtype = np.dtype(value["dtype"])
-            if dtype.kind not in _JSON_ARRAY_KINDS:
+            if dtype.kind not in _JSON_ARRAY_KINDS or dtype.itemsize > _MAX_ITEMSIZE:
                 raise _FormatError(f"an array of unexpected dtype {dtype}")
+            shape = [int(n) for n in value["shape"]]
+            if math.prod(shape) != len(value["__array__"]) or min(shape, default=0) < 0:
+                raise _FormatError(f"an array whose shape {shape} is not its length")
             items = [self.value(v) for v in value["__array__"]]
             array = np.empty(len(items), dtype=dtype)
             array[:] = items
-            return array.reshape(value["shape"])
+            return array.reshape(shape)
         if "__device__" in value:
             return torch.device(value["__device__"])
         if "__timestamp__" in value:
@@ -463,6 +487,27 @@ def _name(item, default):
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
         return item[0]
     return default
+
+
+def _check_consistent(estimator):
+    """Raise a _FormatError unless the fitted attributes fit the network."""
+    module = estimator.net_.module_
+    n_outputs = module.head[-1].out_features // len(module.quantiles or (0,))
+    if is_classifier(estimator):
+        expected = len(getattr(estimator, "classes_", ()))
+        what = "classes_"
+    else:
+        expected = len(np.atleast_1d(getattr(estimator, "_y_mean", ())))
+        what = "target scaling"
+    if expected != n_outputs:
+        raise _FormatError(
+            f"its {what} has {expected} entries for a network of {n_outputs} outputs"
+        )
+    if getattr(estimator, "_n_step_features", None) != module.n_features:
+        raise _FormatError(
+            "its recorded input features do not match the network's "
+            f"{module.n_features}"
+        )
 
 
 def _check_weights(module_params, weights):
@@ -538,6 +583,21 @@ def _digest(text, tensors):
         digest.update(f"{key}:{array.dtype.str}:{array.shape}".encode())
         digest.update(array.tobytes())  # C order whatever the layout
     return digest.hexdigest()
+
+
+def _check_regular_file(path):
+    """Raise a clear error for a path that is not a regular file (reading a
+    FIFO would wait for a writer forever)."""
+    mode = os.stat(path).st_mode  # a missing file: FileNotFoundError
+    if stat.S_ISDIR(mode):
+        raise ValueError(
+            f"{path} is a directory; give the path of a file written by skrnn.save."
+        )
+    if not stat.S_ISREG(mode):
+        raise ValueError(
+            f"{path} is not a regular file (a pipe, socket or device); skrnn.load "
+            "reads files written by skrnn.save."
+        )
 
 
 def _package_version():

@@ -468,6 +468,44 @@ def saved(fast, tmp_path_factory):
             ),
             "Expected one of",
         ),
+        (
+            lambda path: _forge(
+                path,
+                _set("estimator", "attributes", "predict", value="shadowed"),
+            ),
+            "sets RNNRegressor.predict, not an attribute",
+        ),
+        (
+            lambda path: _forge(
+                path,
+                _set(
+                    "estimator",
+                    "attributes",
+                    "feature_names_in_",
+                    value={"__array__": ["a"], "dtype": "<U100000000", "shape": [1]},
+                ),
+            ),
+            "an array of unexpected dtype",
+        ),
+        (
+            lambda path: _forge(
+                path,
+                _set(
+                    "estimator",
+                    "attributes",
+                    "feature_names_in_",
+                    value={"__array__": ["a"], "dtype": "<U1", "shape": [10**12]},
+                ),
+            ),
+            "is not its length",
+        ),
+        (
+            lambda path: _forge(
+                path,
+                _set("estimator", "attributes", "_n_step_features", value=7),
+            ),
+            "input features do not match",
+        ),
     ],
 )
 def test_damaged_or_tampered_file_is_a_clear_error(damage, message, saved, tmp_path):
@@ -501,3 +539,52 @@ def test_pipeline_of_windower_and_regressor_round_trips(rng, fast, tmp_path):
     assert isinstance(loaded, Pipeline)
     assert [name for name, _ in loaded.steps] == [name for name, _ in model.steps]
     np.testing.assert_array_equal(loaded.predict(frame), model.predict(frame))
+
+
+def test_a_one_class_file_for_a_two_class_network_is_refused(fast, tmp_path):
+    X = np.random.default_rng(0).normal(size=(16, 4, 1))
+    path = tmp_path / "clf.safetensors"
+    save(RNNClassifier(**fast).fit(X, np.where(X[:, -1, 0] > 0, "a", "b")), path)
+    _forge(
+        path,
+        _set(
+            "estimator",
+            "attributes",
+            "classes_",
+            value={"__array__": ["a"], "dtype": "<U1", "shape": [1]},
+        ),
+    )
+    with pytest.raises(ValueError, match="classes_ has 1 entries for a network of 2"):
+        load(path)
+
+
+def test_load_refuses_a_directory_and_a_pipe_at_once(tmp_path):
+    with pytest.raises(ValueError, match="is a directory"):
+        load(tmp_path)
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(ValueError, match="not a regular file"):
+        load(tmp_path / "pipe")
+
+
+def test_a_failed_save_leaves_the_previous_file_whole(saved, tmp_path, monkeypatch):
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(saved)
+    model = load(path)
+
+    def full_disk(self, data):
+        with open(self, "wb") as file:
+            file.write(data[:100])  # part of it, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(type(path), "write_bytes", full_disk)
+    with pytest.raises(OSError, match=r"could not write .*model\.safetensors"):
+        save(model, path)
+    assert path.read_bytes() == saved
+    assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
+
+
+def test_save_to_a_directory_is_a_clear_error(saved, tmp_path):
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(saved)
+    with pytest.raises(ValueError, match="is a directory"):
+        save(load(path), tmp_path)
