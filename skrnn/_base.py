@@ -39,6 +39,7 @@ from ._params import (
     integer,
     literal,
     options,
+    plain,
     real,
     validate_params,
 )
@@ -233,10 +234,10 @@ class BaseRNN(SequenceInput, BaseEstimator):
         "return_sequences": BOOLEAN,
         "max_epochs": either(literal("auto"), integer(1)),
         "batch_size": integer(1),
-        "lr": real("> 0", lambda v: v > 0),
+        "lr": real("in (0, 1e6]", lambda v: 0 < v <= 1e6),
         "lr_schedule": options("constant", "cosine", "plateau"),
         "optimizer": options("adam", "adamw", "rmsprop", "sgd"),
-        "weight_decay": real(">= 0", lambda v: v >= 0),
+        "weight_decay": real("in [0, 1e6]", lambda v: 0 <= v <= 1e6),
         "clip_grad_norm": either(NONE, real("> 0", lambda v: v > 0)),
         "early_stopping": BOOLEAN,
         "validation_fraction": real("in (0, 1)", lambda v: 0 < v < 1),
@@ -372,6 +373,12 @@ class BaseRNN(SequenceInput, BaseEstimator):
         if valid_rows is not None:
             fit_weight = np.ones(n_samples) if fit_weight is None else fit_weight.copy()
             fit_weight[valid_rows] = 0.0
+            if not fit_weight.any():
+                raise ValueError(
+                    "Every training sample outside the validation split has "
+                    "sample_weight 0, so there is nothing to train on; check "
+                    "sample_weight, or fit without early_stopping."
+                )
         if continuing:
             statistic = self.net_.module_.sequence_scaling
         else:
@@ -429,6 +436,16 @@ class BaseRNN(SequenceInput, BaseEstimator):
                 # Its weights are NaN: leave the estimator unfitted, not broken.
                 del self.net_
                 raise
+            except KeyboardInterrupt:
+                # The net is back at its last completed epoch: keep that model,
+                # or none if not one epoch was ever completed.
+                if not _net.losses(self.net_)[0]:
+                    del self.net_
+                else:
+                    self._record_history(valid_rows, None)
+                    self.device_ = device
+                    self._calibrate(None)
+                raise
         self._record_history(valid_rows, best_epoch(fitted))
         self.device_ = device
         self._calibrate(held_out)
@@ -452,7 +469,8 @@ class BaseRNN(SequenceInput, BaseEstimator):
         self.loss_curve_ = train_losses
         if valid_rows is not None:
             self.validation_indices_ = valid_rows
-            self.best_epoch_ = best_epoch
+            # (None: interrupted, the weights are the last epoch's)
+            self.best_epoch_ = best_epoch or self.n_epochs_
         else:
             self.validation_indices_ = None
             self.best_epoch_ = self.n_epochs_
@@ -499,6 +517,8 @@ class BaseRNN(SequenceInput, BaseEstimator):
             "code_ranges": code_ranges(self.categories_),
             "embedding_sizes": embedding_sizes(self.embedding_size, self.categories_),
         }
+        module_params = {name: plain(value) for name, value in module_params.items()}
+        check_network_size(module_params)
         net = _net.new_net(
             module_params,
             classifier=is_classifier(self),
@@ -744,8 +764,9 @@ class BaseRNN(SequenceInput, BaseEstimator):
         # Resolved first: an unavailable device changes nothing.
         device = resolve_device(params["device"])
         super().set_params(**params)
-        _net.move_net(self.net_, device)
-        self.device_ = device
+        if device != self.device_:  # the same device: touch nothing
+            _net.move_net(self.net_, device)
+            self.device_ = device
         return self
 
     def __setstate__(self, state):
@@ -762,6 +783,31 @@ class BaseRNN(SequenceInput, BaseEstimator):
         # transform gives the learned states, float64 whatever the input.
         tags.transformer_tags = TransformerTags(preserves_dtype=["float64"])
         return tags
+
+
+# The most parameters a network may have: 2**31 float32 weights take 8 GB.
+_MAX_PARAMETERS = 2**31
+
+
+def check_network_size(module_params):
+    """Raise a ValueError before building a network too large to allocate."""
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[module_params["cell"]]
+    hidden = module_params["hidden_size"]
+    directions = 2 if module_params["bidirectional"] else 1
+    width = module_params["n_features"] + sum(module_params["embedding_sizes"])
+
+    def layer(n_inputs):
+        return directions * gates * hidden * (n_inputs + hidden + 2)
+
+    total = layer(width) + (module_params["num_layers"] - 1) * layer(
+        directions * hidden
+    )
+    if total > _MAX_PARAMETERS:
+        raise ValueError(
+            f"hidden_size={hidden} and num_layers={module_params['num_layers']} "
+            f"make a network of about {total:.2g} weights ({4 * total / 2**30:.3g} "
+            "GB), more than skrnn builds; choose smaller ones."
+        )
 
 
 def softmax(logits):

@@ -228,7 +228,11 @@ class RNNRegressor(RegressorMixin, TargetsInInputUnits, BaseRNN):
     callbacks : list of skorch callbacks or (name, callback) pairs, default=None
         Extra :mod:`skorch.callbacks`, e.g. a ``Checkpoint``. They are copied at
         each fit and run before early stopping. The names "clip", "lr_schedule",
-        "progress" and "early_stopping" are skrnn's own.
+        "progress", "early_stopping" and "snapshot" are skrnn's own. A fit
+        interrupted (Ctrl-C, ``KeyboardInterrupt``) inside an epoch goes back
+        to the weights of its last completed epoch, whose model it keeps (and
+        with none completed, the model it started from, or no model), and the
+        interrupt goes on to the caller.
     cpu_backward : {"auto", "torch"}, default="auto"
         How GRU and RNN cells train on a CPU. "auto" takes skrnn's own backward
         pass for RNN cells and GRU cells of up to 64 units: it computes torch's
@@ -870,7 +874,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     callbacks : list of skorch callbacks or (name, callback) pairs, default=None
         Extra :mod:`skorch.callbacks`, e.g. a ``Checkpoint``. They are copied at
         each fit and run before early stopping. The names "clip", "lr_schedule",
-        "progress" and "early_stopping" are skrnn's own.
+        "progress", "early_stopping" and "snapshot" are skrnn's own. A fit
+        interrupted (Ctrl-C, ``KeyboardInterrupt``) inside an epoch goes back
+        to the weights of its last completed epoch, whose model it keeps (and
+        with none completed, the model it started from, or no model), and the
+        interrupt goes on to the caller.
     cpu_backward : {"auto", "torch"}, default="auto"
         How GRU and RNN cells train on a CPU. "auto" takes skrnn's own backward
         pass for RNN cells and GRU cells of up to 64 units: it computes torch's

@@ -19,12 +19,13 @@ import warnings
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.helper import predefined_split
 from skorch.history import History
 from skorch.utils import to_tensor
 
 from ._module import ClassificationLoss, RecurrentNet, RegressionLoss
+from ._params import plain
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -165,6 +166,19 @@ class Net(NeuralNet):
     :class:`NonFiniteLossError`.
     """
 
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # skorch's partial_fit swallows a KeyboardInterrupt, which is also how
+        # its EarlyStopping stops; mark a real interrupt for train().
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            self.interrupted_ = not any(
+                isinstance(callback, EarlyStopping)
+                and callback.misses_ >= callback.patience
+                for _, callback in self.callbacks_
+            )
+            raise
+
     def _set_training(self, training=True):
         if self.module_.training != training:
             super()._set_training(training)
@@ -227,7 +241,7 @@ _BATCH_EVENTS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
 def training_params(estimator):
     """The estimator parameters a net takes besides its architecture."""
     return {
-        name: getattr(estimator, name)
+        name: plain(getattr(estimator, name))
         for name in ("lr", "weight_decay", "batch_size", "shuffle", "verbose")
     }
 
@@ -324,15 +338,43 @@ def train(net, dataset, *, valid_rows, callbacks, epochs, transient):
         train_rows = np.setdiff1d(np.arange(len(dataset)), valid_rows)
         net.train_split = predefined_split(dataset.take(valid_rows))
         dataset = dataset.take(train_rows)
-    net.callbacks = callbacks
+    snapshot = _Snapshot(net)
+    net.callbacks = [*callbacks, ("snapshot", snapshot)]
     net.initialize_callbacks()
+    net.interrupted_ = False
     try:
         net.partial_fit(dataset, None, epochs=epochs)
     finally:
         net.train_split = None
         fitted = dict(net.callbacks_)
         net.drop_callbacks(transient)
+    if net.interrupted_:
+        del net.interrupted_
+        snapshot.restore(net)
+        raise KeyboardInterrupt
+    del net.interrupted_
     return fitted
+
+
+class _Snapshot(Callback):
+    """The weights, optimizer state and history after the last completed epoch
+    (before the first: as training found them), to go back to when training is
+    interrupted inside an epoch."""
+
+    def __init__(self, net):
+        self.on_epoch_end(net)
+
+    def on_epoch_end(self, net, **kwargs):
+        self.module = {
+            k: v.detach().clone() for k, v in net.module_.state_dict().items()
+        }
+        self.optimizer = copy.deepcopy(net.optimizer_.state_dict())
+        self.n_epochs = len(net.history)
+
+    def restore(self, net):
+        net.module_.load_state_dict(self.module)
+        net.optimizer_.load_state_dict(self.optimizer)
+        net.history = History(net.history[: self.n_epochs])
 
 
 def losses(net):

@@ -66,13 +66,24 @@ def literal(value):
 BOOLEAN = Constraint("True or False", _is_bool)
 NONE = Constraint("None", lambda v: v is None)
 RANDOM_STATE = Constraint(
-    "None, an int or a numpy random generator",
+    "None, an int in [0, 2**32 - 1] or a numpy random generator",
     lambda v: (
         v is None
-        or _is_int(v)
+        or (_is_int(v) and 0 <= v < 2**32)
         or isinstance(v, (np.random.RandomState, np.random.Generator))
     ),
 )
+
+
+def plain(value):
+    """``value`` with numpy scalars (in tuples and lists too) as Python ones,
+    which torch's constructors require: ``hidden_size=np.int64(8)`` from a
+    ``GridSearchCV`` grid of ``np.arange`` is an int."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        return type(value)(plain(item) for item in value)
+    return value
 
 
 def validate_params(estimator):

@@ -14,7 +14,13 @@ from tqdm.auto import tqdm
 from ._params import Constraint
 
 # Names of the callbacks skrnn adds; user callbacks must not take them.
-RESERVED_CALLBACKS = ("clip", "lr_schedule", "progress", "early_stopping")
+RESERVED_CALLBACKS = (
+    "clip",
+    "lr_schedule",
+    "progress",
+    "early_stopping",
+    "snapshot",
+)
 
 # ReduceLROnPlateau divides the learning rate by this.
 _PLATEAU_FACTOR = 0.2

@@ -5,6 +5,7 @@ from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
@@ -54,6 +55,8 @@ def validate_sequences(estimator, X, *, fitted=None):
     ``fitted`` is None when fitting, else the :class:`InputLayout` of the fit,
     which ``X`` must match.
     """
+    if torch.is_tensor(X):  # a tensor that requires grad refuses np.asarray
+        X = X.detach().cpu().numpy()
     if type(X) is np.ndarray and X.ndim == 3 and X.dtype in FLOAT_DTYPES and len(X):
         # What check_array would return, without its checks that a float
         # ndarray passes anyway, which cost a large share of predicting one
@@ -153,15 +156,31 @@ def _end_pad(arrays, fill, dtype):
 
 def _validate_2d(estimator, X, fitted):
     """2D input: univariate sequences with scikit-learn's rules for 2D arrays."""
+    check_numeric_columns(X)
     if fitted is None or fitted.from_2d:
-        values = validate_data(
-            estimator, X, reset=fitted is None, dtype=FLOAT_DTYPES, ensure_min_samples=1
-        )
+        try:
+            values = validate_data(
+                estimator,
+                X,
+                reset=fitted is None,
+                dtype=FLOAT_DTYPES,
+                ensure_min_samples=1,
+            )
+        except ValueError as error:
+            if "NaN" not in str(error):
+                raise
+            raise ValueError(
+                "2D input (n_samples, n_timesteps) is dense univariate sequences and "
+                "holds no NaN. For sequences of different lengths, pass them as a "
+                "list of 1D arrays, or NaN-padded in 3D: X[:, :, np.newaxis]. "
+                "Otherwise impute the missing values first."
+            ) from None
     else:
         # Fitted on 3D or list input: a 2D batch is univariate sequences of any
         # length, which only a model of one feature per time step can read.
         _check_step_features(fitted, 1, from_2d=True)
         values = check_array(X, dtype=FLOAT_DTYPES, estimator=estimator)
+    check_float32_range(values)
     return Sequences(values[:, :, np.newaxis], None, None, from_2d=True)
 
 
@@ -180,6 +199,44 @@ def _check_step_features(fitted, n_features, *, from_2d=False):
         )
 
 
+# The largest float32: skrnn computes in float32, where larger values are inf.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_float32_range(values, offset=0):
+    """Raise unless the finite values of float64 ``values`` fit in float32."""
+    if values.dtype != np.float64:
+        return
+    with np.errstate(invalid="ignore"):
+        beyond = np.isfinite(values) & (np.abs(values) > _FLOAT32_MAX)
+    if beyond.any():
+        i = offset + np.argwhere(beyond)[0, 0]
+        raise ValueError(
+            f"X has values beyond float32's range (+-3.4e38), first in sample "
+            f"{i}; skrnn computes in float32, where they would be infinite. "
+            "Rescale X (e.g. divide by a power of 10) or take a log."
+        )
+
+
+def check_numeric_columns(X, name="X"):
+    """Raise a ValueError naming the non-numeric columns of a DataFrame."""
+    if not hasattr(X, "dtypes") or not hasattr(X, "columns"):
+        return
+    wrong = [
+        column
+        for column, dtype in X.dtypes.items()
+        if not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        )
+    ]
+    if wrong:
+        raise ValueError(
+            f"{name} has non-numeric columns {wrong[:5]}: encode them first, e.g. "
+            "with OrdinalEncoder (then categorical= embeds the codes) or "
+            "OneHotEncoder in a ColumnTransformer, or drop them."
+        )
+
+
 def _padding_bounds(values):
     """Find the padding of each sequence, rejecting NaN and inf elsewhere.
 
@@ -191,6 +248,7 @@ def _padding_bounds(values):
     chunk = max(1, CHUNK_ELEMENTS // values[0].size)
     for lo in range(0, n_samples, chunk):
         block = values[lo : lo + chunk]
+        check_float32_range(block, lo)
         finite = np.isfinite(block)
         if finite.all():
             continue
@@ -207,8 +265,8 @@ def _padding_bounds(values):
             i, t = np.argwhere(partial)[0]
             raise ValueError(
                 f"Sample {lo + i} has a partly-NaN time step ({t}): a time step is "
-                "either all features or all NaN (padding). Impute missing features "
-                "before fitting, e.g. with sklearn.impute."
+                "either all features or all NaN (padding). Impute the missing "
+                "features first, e.g. with sklearn.impute."
             )
         valid = ~pad_step
         empty = ~valid.any(axis=1)
@@ -227,7 +285,7 @@ def _padding_bounds(values):
             raise ValueError(
                 f"Sample {lo + i} has NaN inside the sequence (time step {t}). NaN "
                 "time steps are only allowed as padding at the start or end of a "
-                "sequence; fill gaps inside a sequence before fitting."
+                "sequence; fill the gaps inside a sequence first."
             )
         starts[lo : lo + chunk] = first
         lengths[lo : lo + chunk] = end - first

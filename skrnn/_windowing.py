@@ -23,7 +23,11 @@ from ._series import (
     time_index,
     with_leads,
 )
-from ._validation import FLOAT_DTYPES
+from ._validation import check_numeric_columns
+
+# Windows keep their values: float32 input stays float32, and any other (integers
+# beyond 2**24 included) becomes float64, never float32 on the way.
+EXACT_DTYPES = (np.float64, np.float32)
 
 
 class SequenceWindower(TransformerMixin, BaseEstimator):
@@ -148,11 +152,13 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
             rows ``i - window + 1 .. i`` (of its own series).
         """
         check_is_fitted(self)
+        check_positive_int("window", self.window)  # set_params after fit
         if not self._is_long():
             _reject_1d(X)
+            check_numeric_columns(X)
             index = _pandas_index(X)
             values = validate_data(
-                self, X, reset=False, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
+                self, X, reset=False, dtype=EXACT_DTYPES, ensure_all_finite="allow-nan"
             )
             history = self._tail if _starts_at(index, self._next_index) else None
             if history is None and len(values) < self.window:
@@ -181,9 +187,10 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         check_positive_int("window", self.window)
         if not self._is_long():
             _reject_1d(X)
+            check_numeric_columns(X)
             index = _pandas_index(X)
             values = validate_data(
-                self, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
+                self, X, dtype=EXACT_DTYPES, ensure_all_finite="allow-nan"
             )
             self._tail = values[max(0, len(values) - self.window + 1) :].copy()
             self._next_index = _next_label(index)
@@ -209,7 +216,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
             self,
             table[features],
             reset=reset,
-            dtype=FLOAT_DTYPES,
+            dtype=EXACT_DTYPES,
             ensure_all_finite="allow-nan",
         )
         stamps = None if self.time_col is None else table[self.time_col].to_numpy()
@@ -268,7 +275,14 @@ def _history(history, window, n_features, dtype):
     """The ``window - 1`` rows before a series: ``history``, NaN-padded in front."""
     if history is not None and len(history) >= window - 1:
         return history.astype(dtype, copy=False)
-    pad = np.full((window - 1, n_features), np.nan, dtype=dtype)
+    try:
+        pad = np.full((window - 1, n_features), np.nan, dtype=dtype)
+    except (MemoryError, ValueError):
+        raise ValueError(
+            f"window={window} needs {window - 1:,} rows of padding before the "
+            "data, more than memory holds; choose a window about as long as the "
+            "history the model needs."
+        ) from None
     if history is not None and len(history):
         pad[window - 1 - len(history) :] = history
     return pad
@@ -421,7 +435,7 @@ def _series_windows(series, window, horizon, stride, target, known_future):
         raise ValueError(
             f"Each series must be 1D or 2D (n_rows, n_features), got {values.ndim}D."
         )
-    values = check_array(values, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
+    values = check_array(values, dtype=EXACT_DTYPES, ensure_all_finite="allow-nan")
     targets = _target_columns(target, columns, values.shape[1], horizon)
     known = known_positions(known_future, columns, values.shape[1], targets)
     n_windows = (len(values) - window - horizon) // stride + 1

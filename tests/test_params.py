@@ -31,7 +31,7 @@ def test_parameters_are_checked_before_the_data(estimator, match, method):
 
 def test_rules_over_several_parameters_come_after_the_table():
     # nonlinearity='relu' with a GRU is a rule; the bad lr is in the table.
-    with pytest.raises(ValueError, match="lr must be a float > 0"):
+    with pytest.raises(ValueError, match=r"lr must be a float in \(0, 1e6\]"):
         RNNRegressor(cell="gru", nonlinearity="relu", lr=-1.0).fit(
             np.zeros((2, 3)), None
         )

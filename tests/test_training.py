@@ -151,7 +151,7 @@ def test_user_callbacks_are_copied_and_names_are_checked(sequences, fast):
 def test_diverging_loss_raises_and_leaves_the_estimator_unfitted(sequences):
     X, y = sequences
     reg = RNNRegressor(
-        cell="rnn", nonlinearity="relu", optimizer="sgd", lr=1e8, clip_grad_norm=None
+        cell="rnn", nonlinearity="relu", optimizer="sgd", lr=1e6, clip_grad_norm=None
     )
     with pytest.raises(ValueError, match=r"loss became (nan|inf).*Lower lr"):
         reg.set_params(random_state=0).fit(X, y)
