@@ -8,6 +8,7 @@ from ._plotting import plot_history
 from ._serving import make_server
 from ._streaming import StreamState, predict_stream, start_stream
 from ._text import TextSequencer
+from ._validation import from_sktime
 from ._windowing import SequenceWindower, future_targets, make_windows
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "StreamState",
     "TextSequencer",
     "direct_forecast",
+    "from_sktime",
     "future_targets",
     "load",
     "make_server",

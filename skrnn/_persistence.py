@@ -234,6 +234,12 @@ class _Encoder:
 
     def estimator(self, estimator, key):
         name = type(estimator).__name__
+        if hasattr(estimator, "best_estimator_"):
+            raise TypeError(
+                f"skrnn.save stores models, not a {name}: save its refitted best "
+                "model, save(search.best_estimator_, path) (cv_results_ is a "
+                "table: pandas.DataFrame(search.cv_results_).to_csv(...))."
+            )
         if _CLASSES.get(name) is not type(estimator):
             raise TypeError(
                 "skrnn.save stores RNNRegressor, RNNClassifier, ESNRegressor, "

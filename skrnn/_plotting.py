@@ -11,8 +11,9 @@ def plot_history(estimator, *, ax=None, log_scale=True):
 
     Parameters
     ----------
-    estimator : RNNRegressor, RNNClassifier or Pipeline
-        A fitted estimator, or a fitted Pipeline whose last step is one.
+    estimator : RNNRegressor, RNNClassifier, Pipeline or search
+        A fitted estimator, a fitted Pipeline whose last step is one, or a
+        fitted ``GridSearchCV`` (or other search) over one: its best model.
     ax : matplotlib Axes, default=None
         Where to draw; a new figure's axes when None.
     log_scale : bool, default=True
@@ -42,6 +43,8 @@ def plot_history(estimator, *, ax=None, log_scale=True):
         raise ImportError(
             "plot_history needs matplotlib: pip install 'skrnn[plot]'."
         ) from error
+    # A fitted search: its refitted best model.
+    estimator = getattr(estimator, "best_estimator_", estimator)
     estimator = getattr(estimator, "steps", [(None, estimator)])[-1][1]
     if not isinstance(estimator, BaseRNN):
         raise TypeError(

@@ -137,7 +137,9 @@ def _pad_ragged(X, estimator):
     if len(n_features) > 1:
         raise ValueError(
             "All sequences in X must have the same number of features per time "
-            f"step, got {sorted(n_features)}."
+            f"step, got {sorted(n_features)[:10]}. Each sequence is (n_timesteps, "
+            "n_features); if yours are (n_channels, n_timesteps), as in aeon and "
+            "sktime, convert them with skrnn.from_sktime(X)."
         )
     return _end_pad(seqs, np.nan, np.result_type(*seqs))
 
@@ -222,6 +224,11 @@ def check_numeric_columns(X, name="X"):
     """Raise a ValueError naming the non-numeric columns of a DataFrame."""
     if not hasattr(X, "dtypes") or not hasattr(X, "columns"):
         return
+    if len(X) and any(isinstance(cell, pd.Series) for cell in X.iloc[0]):
+        raise ValueError(
+            f"{name} is a nested DataFrame (a series in each cell), sktime's "
+            "'nested_univ' format; convert it with skrnn.from_sktime(X)."
+        )
     wrong = [
         column
         for column, dtype in X.dtypes.items()
@@ -235,6 +242,59 @@ def check_numeric_columns(X, name="X"):
             "with OrdinalEncoder (then categorical= embeds the codes) or "
             "OneHotEncoder in a ColumnTransformer, or drop them."
         )
+
+
+def from_sktime(X):
+    """Sequences in aeon's and sktime's layouts, in skrnn's.
+
+    aeon and sktime keep multivariate series channels first: a 3D array
+    ``(n_samples, n_channels, n_timesteps)`` ("numpy3D"), a list of
+    ``(n_channels, n_timesteps_i)`` arrays for unequal lengths, or a nested
+    DataFrame ("nested_univ": one column per channel, a series in each cell).
+    skrnn reads time steps first, ``(n_samples, n_timesteps, n_features)``:
+    passed as they are, channels-first arrays would be read as
+    ``n_timesteps`` features of ``n_channels`` steps, without an error. This
+    converts them.
+
+    Parameters
+    ----------
+    X : ndarray, list of 2D arrays, or nested DataFrame
+        Series in aeon's or sktime's layout: ``(n_samples, n_channels,
+        n_timesteps)``, ``(n_channels, n_timesteps_i)`` each, or "nested_univ".
+
+    Returns
+    -------
+    sequences : ndarray of shape (n_samples, n_timesteps, n_channels) or list
+        A transposed view of a 3D array; a list of ``(n_timesteps_i,
+        n_channels)`` arrays otherwise (sequences of different lengths are
+        padded inside the estimators).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn import from_sktime
+    >>> from_sktime(np.zeros((40, 6, 100))).shape  # 6 channels, 100 steps
+    (40, 100, 6)
+    """
+    if isinstance(X, pd.DataFrame):
+        return [
+            np.stack([np.asarray(cell, dtype=float) for cell in row], axis=1)
+            for row in X.itertuples(index=False)
+        ]
+    if isinstance(X, (list, tuple)):
+        arrays = [np.asarray(x) for x in X]
+        if any(x.ndim != 2 for x in arrays):
+            raise ValueError(
+                "from_sktime takes a list of 2D (n_channels, n_timesteps) arrays."
+            )
+        return [x.T for x in arrays]
+    X = np.asarray(X)
+    if X.ndim != 3:
+        raise ValueError(
+            "from_sktime takes a 3D array (n_samples, n_channels, n_timesteps), a "
+            f"list of 2D arrays or a nested DataFrame, got a {X.ndim}D array."
+        )
+    return X.transpose(0, 2, 1)
 
 
 def _padding_bounds(values):

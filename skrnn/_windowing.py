@@ -409,8 +409,8 @@ def make_windows(
         features = numeric_features(table, id_col, time_col)
         groups = series_positions(table, id_col, time_col)
         series = [table.iloc[rows][features] for _, rows in groups]
-    elif not isinstance(series, list | tuple):
-        return cut(series)
+    elif not isinstance(series, list | tuple) or all(np.ndim(s) == 0 for s in series):
+        return cut(series)  # one series (a list of numbers is one, too)
     if len(series) == 0:
         raise ValueError("series is empty; pass at least one series.")
     pairs = [cut(s) for s in series]
@@ -442,7 +442,9 @@ def _series_windows(series, window, horizon, stride, target, known_future):
     if n_windows < 1:
         raise ValueError(
             f"A series of {len(values)} rows is too short for window={window} and "
-            f"horizon={horizon}: it needs at least {window + horizon} rows."
+            f"horizon={horizon}: it needs at least {window + horizon} rows. (A "
+            "list is read as a list of series; pass one series given as a list of "
+            "rows as np.asarray(rows).)"
         )
     inputs = values
     if known:
@@ -470,6 +472,10 @@ def _target_columns(target, columns, n_features, horizon):
             )
         return list(range(n_features))
     targets = target if isinstance(target, list | tuple) else [target]
+    if not targets:
+        raise ValueError(
+            "target is empty; name the column(s) to forecast, or None for all."
+        )
     positions = [column_position(t, columns, n_features) for t in targets]
     if len(positions) > 1 and horizon > 1:
         raise ValueError(

@@ -10,7 +10,14 @@ import torch
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback
 
-from skrnn import RNNClassifier, RNNRegressor, SequenceWindower, make_windows
+from skrnn import (
+    RNNClassifier,
+    RNNRegressor,
+    SequenceWindower,
+    from_sktime,
+    make_windows,
+    save,
+)
 
 
 class _Interrupt(Callback):
@@ -151,3 +158,35 @@ def test_setting_the_same_device_touches_nothing(labelled_sequences, fast):
     weights = [p.data_ptr() for p in clf.net_.module_.parameters()]
     clf.set_params(device="cpu")
     assert [p.data_ptr() for p in clf.net_.module_.parameters()] == weights
+
+
+def test_sktime_layouts_convert_with_from_sktime(fast):
+    sktime = pytest.importorskip("sktime.datasets")
+    cube, _ = sktime.load_basic_motions(split="train", return_type="numpy3D")
+    assert from_sktime(cube).shape == (40, 100, 6)
+    nested, labels = sktime.load_japanese_vowels(
+        split="train", return_type="nested_univ"
+    )
+    with pytest.raises(ValueError, match=r"nested DataFrame .* skrnn\.from_sktime"):
+        RNNClassifier(**fast).fit(nested, labels)
+    sequences = from_sktime(nested)
+    assert {s.shape[1] for s in sequences} == {12}
+    clf = RNNClassifier(**fast).fit(sequences, labels)
+    assert clf.n_features_in_ == 12
+    channels_first = [s.T for s in sequences]
+    with pytest.raises(ValueError, match=r"\(n_channels, n_timesteps\).*from_sktime"):
+        clf.predict(channels_first)
+
+
+def test_a_list_of_numbers_is_one_series_and_target_cannot_be_empty():
+    X, _ = make_windows([1.0, 2.0, 3.0, 4.0, 5.0], window=2)
+    assert X.shape == (3, 2, 1)
+    with pytest.raises(ValueError, match="target is empty"):
+        make_windows(np.ones((10, 2)), window=2, target=[])
+
+
+def test_saving_a_search_points_to_its_best_model(sequences, fast, tmp_path):
+    search = GridSearchCV(RNNRegressor(**fast), {"hidden_size": [4]}, cv=2)
+    search.fit(*sequences)
+    with pytest.raises(TypeError, match=r"save\(search\.best_estimator_, path\)"):
+        save(search, tmp_path / "search.skrnn")
