@@ -606,7 +606,14 @@ class BaseRNN(SequenceInput, BaseEstimator):
         """The raw network outputs for validated ``sequences`` (float64)."""
         threads = thread_count(self, self.device_, sequences.values.shape[-1])
         with torch_threads(threads):
-            return _net.predict_outputs(self.net_, sequences)
+            out = _net.predict_outputs(self.net_, sequences)
+        if not np.isfinite(out).all():  # never an answer made of NaN
+            raise ValueError(
+                "The network's outputs are not finite for some of these sequences: "
+                "its weights hold NaN or inf, or the input is far outside what it "
+                "was trained on. Refit it (with a lower lr if training diverged)."
+            )
+        return out
 
     def transform(self, X):
         """The learned representation of each sequence: what the head reads.

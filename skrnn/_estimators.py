@@ -716,6 +716,7 @@ class RNNRegressor(RegressorMixin, TargetsInInputUnits, BaseRNN):
     def _encode_target(self, y, sequences, reset, classes=None):
         if self.return_sequences:
             y, observed = per_step_targets(y, sequences, numeric=True)
+            _check_target_range(y if observed is None else y[observed])
             if reset:
                 self._y_ndim = y.ndim
             return y.reshape(y.shape[0], y.shape[1], -1), observed
@@ -728,6 +729,7 @@ class RNNRegressor(RegressorMixin, TargetsInInputUnits, BaseRNN):
             ensure_all_finite="allow-nan",
         )
         _reject_missing_targets(y)
+        _check_target_range(y)
         if y.ndim not in (1, 2):
             raise ValueError(
                 f"y must be 1D (n_samples,) or 2D (n_samples, n_outputs), got shape "
@@ -1276,6 +1278,19 @@ def _reject_missing_targets(y):
         "y[:-h]), or make X and y with skrnn.future_targets(table, target, "
         "horizon=h), which leaves them out."
     )
+
+
+# Targets are standardised by their variance, which overflows float64 beyond this.
+_MAX_TARGET = 1e150
+
+
+def _check_target_range(y):
+    if y.size and np.abs(y).max() > _MAX_TARGET:
+        raise ValueError(
+            f"y has values up to {np.abs(y).max():.3g}, too large to scale "
+            f"(beyond {_MAX_TARGET:g}, their variance overflows); rescale y, e.g. "
+            "divide it by a power of 10, or model its log."
+        )
 
 
 def _naive_beats_mean(sequences, target, observed, weight, features):

@@ -186,10 +186,19 @@ class RecurrentNet(nn.Module):
         """The recurrent output the head reads: ``(batch, n_directions *
         hidden_size)``, the final state of each direction, or per time step
         ``(batch, n_timesteps, ...)`` with ``return_sequences``."""
-        x = self.encode(X)
         if lengths is None:
-            return self._read_dense(x)
-        return self.read_padded(x, starts, lengths)
+            return self._read_dense(self.encode(X))
+        # Steps that are padding in every sequence of the batch are never read:
+        # a window far longer than its data costs what the data costs.
+        n_timesteps = X.shape[1]
+        first, end = int(starts.min()), int((starts + lengths).max())
+        if first > 0 or end < n_timesteps:
+            X, starts = X[:, first:end], starts - first
+        out = self.read_padded(self.encode(X), starts, lengths)
+        if self.return_sequences and out.shape[1] < n_timesteps:
+            # Back to the input's steps; the trimmed ones are padding outputs.
+            out = F.pad(out, (0, 0, first, n_timesteps - end))
+        return out
 
     def to_quantiles(self, out):
         """Map head outputs ``(..., n_outputs * n_levels)`` to quantiles

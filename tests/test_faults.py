@@ -190,3 +190,29 @@ def test_saving_a_search_points_to_its_best_model(sequences, fast, tmp_path):
     search.fit(*sequences)
     with pytest.raises(TypeError, match=r"save\(search\.best_estimator_, path\)"):
         save(search, tmp_path / "search.skrnn")
+
+
+def test_targets_too_large_to_scale_are_refused(sequences, fast):
+    X, y = sequences
+    with pytest.raises(ValueError, match="too large to scale"):
+        RNNRegressor(**fast).fit(X, y * 1e200)
+
+
+def test_a_model_with_broken_weights_refuses_to_answer(labelled_sequences, fast):
+    X, y = labelled_sequences
+    clf = RNNClassifier(**fast).fit(X, y)
+    with torch.no_grad():
+        clf.net_.module_.head[0].weight.fill_(float("nan"))
+    with pytest.raises(ValueError, match="outputs are not finite"):
+        clf.predict(X)
+
+
+def test_padding_far_longer_than_the_data_changes_nothing(rng, fast):
+    X = np.full((6, 5000, 1), np.nan)
+    X[:, -4:, 0] = rng.normal(size=(6, 4))
+    tagger = RNNRegressor(**fast, return_sequences=True, scaling="global")
+    tagger.fit(X[:, -4:], X[:, -4:, 0])
+    per_step = tagger.predict(X)
+    assert per_step.shape == (6, 5000)
+    assert np.isnan(per_step[:, :-4]).all()
+    np.testing.assert_allclose(per_step[:, -4:], tagger.predict(X[:, -4:]), atol=1e-6)
