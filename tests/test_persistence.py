@@ -296,7 +296,10 @@ def test_model_saved_on_a_gpu_loads_on_the_cpu(rng, fast, tmp_path, monkeypatch)
 def test_windower_keeps_the_history_it_continues_from(rng, tmp_path):
     values = rng.normal(size=(12, 2))
     indexes = [
-        pd.date_range("2024-01-31", periods=12, freq="ME", tz="Europe/Paris"),
+        # (an offset, not its alias: "ME" is pandas >= 2.2's, "M" warns there)
+        pd.date_range(
+            "2024-01-31", periods=12, freq=pd.offsets.MonthEnd(), tz="Europe/Paris"
+        ),
         pd.period_range("2024-01", periods=12, freq="M"),
         pd.RangeIndex(100, 112),
         pd.timedelta_range("1h", periods=12, freq="h"),
