@@ -23,8 +23,15 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import SequenceInput
-from ._estimators import TargetsInInputUnits
-from ._params import RANDOM_STATE, integer, options, real, validate_params
+from ._estimators import TargetsInInputUnits, check_target_range
+from ._params import (
+    RANDOM_STATE,
+    Constraint,
+    integer,
+    options,
+    real,
+    validate_params,
+)
 from ._scaling import (
     SEQUENCE_STATISTICS,
     feature_moments,
@@ -41,14 +48,20 @@ class BaseESN(SequenceInput, BaseEstimator):
     """What ESNRegressor and ESNClassifier share: the reservoir and its features."""
 
     _parameter_constraints: ClassVar[dict] = {
-        "n_reservoir": integer(1),
+        # The recurrent weights are dense: 20,000 units take 1.6 GB to draw.
+        "n_reservoir": Constraint(
+            "an integer in [1, 20000]", lambda v: integer(1).accepts(v) and v <= 20_000
+        ),
         "spectral_radius": real("> 0", lambda v: v > 0),
         "leak_rate": real("in (0, 1]", lambda v: 0 < v <= 1),
         "input_scaling": real("> 0", lambda v: v > 0),
         "bias_scaling": real(">= 0", lambda v: v >= 0),
         "connectivity": real("in (0, 1]", lambda v: 0 < v <= 1),
         "alpha": real(">= 0", lambda v: v >= 0),
-        "washout": integer(0),
+        "washout": Constraint(
+            "an integer in [0, 10**9]",
+            lambda v: integer(0).accepts(v) and v <= 10**9,
+        ),
         "readout": options(*_READOUTS),
         "batch_size": integer(1),
         "scaling": options("auto", "global", *SEQUENCE_STATISTICS),
@@ -185,7 +198,14 @@ class BaseESN(SequenceInput, BaseEstimator):
     def _decision(self, X):
         check_is_fitted(self)
         sequences = self._validate_sequences(X, reset=False)
-        return self._readout(self._features(sequences), sequences)
+        decision = self._readout(self._features(sequences), sequences)
+        if not np.isfinite(decision).all():  # never an answer made of NaN
+            raise ValueError(
+                "The readout's values are not finite for some of these sequences: "
+                "the targets or the input are too extreme for it (or alpha too "
+                "small). Rescale y, or raise alpha."
+            )
+        return decision
 
     def _check_streamable(self):
         if self.scaling_ != "global":
@@ -534,12 +554,16 @@ class ESNRegressor(RegressorMixin, TargetsInInputUnits, BaseESN):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions, 1D when ``y`` was 1D in ``fit``.
         """
-        return self._decision(X)
+        y = self._decision(X)
+        # Ridge gives one coefficient vector for a y of one column: keep (n, 1).
+        return y.reshape(len(y), -1) if getattr(self, "_y_ndim", 1) == 2 else y
 
     def _scaled_target(self, target, moments):
         location, scale = self._target_statistics(moments, per_step=False)
         flat = target.reshape(len(target), -1)
-        return ((flat - location) / scale).reshape(target.shape)
+        scaled = ((flat - location) / scale).reshape(target.shape)
+        check_target_range(scaled, "in units of each sequence's scale")
+        return scaled
 
     def _readout(self, features, sequences):
         y = super()._readout(features, sequences)
@@ -558,6 +582,8 @@ class ESNRegressor(RegressorMixin, TargetsInInputUnits, BaseESN):
                 f"y must have shape ({n_samples},) or ({n_samples}, n_outputs), one "
                 f"target per sequence of X, got shape {y.shape}."
             )
+        check_target_range(y)
+        self._y_ndim = y.ndim
         return y
 
     def __sklearn_tags__(self):

@@ -716,7 +716,7 @@ class RNNRegressor(RegressorMixin, TargetsInInputUnits, BaseRNN):
     def _encode_target(self, y, sequences, reset, classes=None):
         if self.return_sequences:
             y, observed = per_step_targets(y, sequences, numeric=True)
-            _check_target_range(y if observed is None else y[observed])
+            check_target_range(y if observed is None else y[observed])
             if reset:
                 self._y_ndim = y.ndim
             return y.reshape(y.shape[0], y.shape[1], -1), observed
@@ -729,7 +729,7 @@ class RNNRegressor(RegressorMixin, TargetsInInputUnits, BaseRNN):
             ensure_all_finite="allow-nan",
         )
         _reject_missing_targets(y)
-        _check_target_range(y)
+        check_target_range(y)
         if y.ndim not in (1, 2):
             raise ValueError(
                 f"y must be 1D (n_samples,) or 2D (n_samples, n_outputs), got shape "
@@ -748,6 +748,8 @@ class RNNRegressor(RegressorMixin, TargetsInInputUnits, BaseRNN):
                 moments, per_step=target.ndim == 3
             )
             target = (target - location) / scale
+            seen = target if observed is None else target[observed]
+            check_target_range(seen, "in units of each sequence's scale")
         if reset:
             self.n_outputs_ = n_outputs
             self._y_mean, self._y_scale = target_moments(target, observed, weight)
@@ -1222,6 +1224,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         check_classification_targets(seen.ravel())
         if reset:
             self.classes_ = np.unique(seen if classes is None else classes)
+            if len(self.classes_) == 0:
+                raise ValueError("y is empty; give one label per sequence of X.")
             if len(self.classes_) < 2:
                 raise ValueError(
                     "RNNClassifier needs at least 2 classes in y, but y contains "
@@ -1284,10 +1288,12 @@ def _reject_missing_targets(y):
 _MAX_TARGET = 1e150
 
 
-def _check_target_range(y):
+def check_target_range(y, units=""):
+    """Raise unless the targets can be standardised (their variance is finite)."""
     if y.size and np.abs(y).max() > _MAX_TARGET:
         raise ValueError(
-            f"y has values up to {np.abs(y).max():.3g}, too large to scale "
+            f"y has values up to {np.abs(y).max():.3g}{' ' + units if units else ''}, "
+            "too large to scale "
             f"(beyond {_MAX_TARGET:g}, their variance overflows); rescale y, e.g. "
             "divide it by a power of 10, or model its log."
         )

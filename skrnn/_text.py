@@ -1,5 +1,6 @@
 """TextSequencer: raw texts to sequences of token ids, with scikit-learn's analyzers."""
 
+import re
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -160,6 +161,13 @@ class TextSequencer(TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         validate_params(self)
+        try:
+            re.compile(self.token_pattern)
+        except re.error as error:
+            raise ValueError(
+                f"token_pattern {self.token_pattern!r} is not a regular expression: "
+                f"{error}."
+            ) from None
         texts = _check_texts(X)
         vectorizer = self._vectorizer(max_features=self.max_features)
         try:

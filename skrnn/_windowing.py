@@ -555,6 +555,8 @@ def future_targets(
             )
         frame = pd.DataFrame(values.reshape(len(values), -1))
     features = feature_columns(frame, id_col, time_col)
+    if not features:
+        raise ValueError("table has no feature columns; it needs at least one.")
     position = target_position(target, features, len(features), "table")
     known = known_positions(known_future, features, len(features), [position])
     rows, future_rows = [], []
