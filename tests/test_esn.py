@@ -112,7 +112,7 @@ def test_classifier_decision_and_labels(labelled_sequences, small):
     ("params", "match"),
     [
         ({"leak_rate": 0.0}, r"leak_rate must be a float in \(0, 1\]"),
-        ({"n_reservoir": 0}, "n_reservoir must be an integer >= 1"),
+        ({"n_reservoir": 0}, r"n_reservoir must be an integer in \[1, 20000\]"),
         ({"readout": "max"}, r"readout must be one of \['last', 'mean', 'both'\]"),
         ({"connectivity": 1.5}, r"connectivity must be a float in \(0, 1\]"),
     ],
