@@ -720,14 +720,22 @@ class RNNRegressor(RegressorMixin, TargetsInInputUnits, BaseRNN):
             if reset:
                 self._y_ndim = y.ndim
             return y.reshape(y.shape[0], y.shape[1], -1), observed
-        y = check_array(
-            y,
-            ensure_2d=False,
-            dtype=np.float64,
-            input_name="y",
-            estimator=self,
-            ensure_all_finite="allow-nan",
-        )
+        try:
+            y = check_array(
+                y,
+                ensure_2d=False,
+                dtype=np.float64,
+                input_name="y",
+                estimator=self,
+                ensure_all_finite="allow-nan",
+            )
+        except ValueError as error:
+            if "could not convert" not in str(error):
+                raise
+            raise ValueError(
+                f"RNNRegressor needs numeric targets, but y holds labels ({error}); "
+                "use RNNClassifier for classes."
+            ) from None
         _reject_missing_targets(y)
         check_target_range(y)
         if y.ndim not in (1, 2):

@@ -7,6 +7,7 @@ column is brought forward so that row ``t`` holds its values for ``t + 1 .. t +
 horizon`` (``with_leads``), which is what is known at time ``t``.
 """
 
+from collections.abc import Hashable
 from numbers import Integral
 
 import numpy as np
@@ -19,6 +20,12 @@ def check_long(table, id_col, time_col, what):
     named = [c for c in (id_col, time_col) if c is not None]
     if not named:
         return table
+    unhashable = [c for c in named if not isinstance(c, Hashable)]
+    if unhashable:
+        raise TypeError(
+            f"id_col and time_col each name one column, got {unhashable[0]!r}; "
+            "give the column's name, e.g. id_col='store'."
+        )
     if not isinstance(table, pd.DataFrame):
         raise TypeError(
             f"id_col/time_col name columns of a long DataFrame, but {what} is a "
@@ -32,6 +39,8 @@ def check_long(table, id_col, time_col, what):
         )
     if id_col is not None and id_col == time_col:
         raise ValueError("id_col and time_col must name two different columns.")
+    if table.empty:
+        raise ValueError(f"{what} has no rows.")
     return table
 
 
