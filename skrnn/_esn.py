@@ -18,7 +18,7 @@ from scipy.sparse.linalg import eigs
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.linear_model import Ridge
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import TransformerTags, check_array, check_random_state
+from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
@@ -39,7 +39,12 @@ from ._scaling import (
     sequence_statistics,
     standardise,
 )
-from ._validation import check_sample_weight, check_y_given, resolve_device
+from ._validation import (
+    check_numeric_target,
+    check_sample_weight,
+    check_y_given,
+    resolve_device,
+)
 
 _READOUTS = ("last", "mean", "both")
 
@@ -574,9 +579,7 @@ class ESNRegressor(RegressorMixin, TargetsInInputUnits, BaseESN):
         return (y.reshape(len(y), -1) * scale + location).reshape(y.shape)
 
     def _encode_target(self, y, n_samples):
-        y = check_array(
-            y, ensure_2d=False, dtype=np.float64, input_name="y", estimator=self
-        )
+        y = check_numeric_target(y, self)
         if y.ndim not in (1, 2) or len(y) != n_samples:
             raise ValueError(
                 f"y must have shape ({n_samples},) or ({n_samples}, n_outputs), one "

@@ -5,7 +5,7 @@ from typing import ClassVar
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils import check_array, column_or_1d
+from sklearn.utils import column_or_1d
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
@@ -30,7 +30,7 @@ from ._scaling import (
     unstandardise,
 )
 from ._training import validation_rows
-from ._validation import observed_steps, per_step_targets
+from ._validation import check_numeric_target, observed_steps, per_step_targets
 
 # A position among the input features (target_features).
 _FEATURE_POSITION = integer(0)
@@ -720,22 +720,7 @@ class RNNRegressor(RegressorMixin, TargetsInInputUnits, BaseRNN):
             if reset:
                 self._y_ndim = y.ndim
             return y.reshape(y.shape[0], y.shape[1], -1), observed
-        try:
-            y = check_array(
-                y,
-                ensure_2d=False,
-                dtype=np.float64,
-                input_name="y",
-                estimator=self,
-                ensure_all_finite="allow-nan",
-            )
-        except ValueError as error:
-            if "could not convert" not in str(error):
-                raise
-            raise ValueError(
-                f"RNNRegressor needs numeric targets, but y holds labels ({error}); "
-                "use RNNClassifier for classes."
-            ) from None
+        y = check_numeric_target(y, self, ensure_all_finite="allow-nan")
         _reject_missing_targets(y)
         check_target_range(y)
         if y.ndim not in (1, 2):

@@ -208,6 +208,26 @@ def _check_step_features(fitted, n_features, *, from_2d=False):
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
+def check_numeric_target(y, estimator, **params):
+    """``check_array`` of a regressor's ``y`` as float64; labels are a clear error."""
+    try:
+        return check_array(
+            y,
+            ensure_2d=False,
+            dtype=np.float64,
+            input_name="y",
+            estimator=estimator,
+            **params,
+        )
+    except ValueError as error:
+        if "could not convert" not in str(error):
+            raise
+        raise ValueError(
+            f"{type(estimator).__name__} needs numeric targets, but y holds labels "
+            f"({error}); use a classifier for classes."
+        ) from None
+
+
 def check_float32_range(values, offset=0):
     """Raise unless the finite values of float64 ``values`` fit in float32."""
     if values.dtype != np.float64:
