@@ -10,6 +10,7 @@ file from an untrusted source cannot execute code. Only the classes in
 """
 
 import hashlib
+import hmac
 import inspect
 import json
 import math
@@ -64,7 +65,7 @@ class _FormatError(ValueError):
     """The file's content is not what save writes."""
 
 
-def save(estimator, path):
+def save(estimator, path, *, key=None):
     """Save an estimator to ``path`` in a format that loading cannot exploit.
 
     The file is a `safetensors <https://huggingface.co/docs/safetensors>`_ file:
@@ -85,6 +86,10 @@ SequenceWindower or Pipeline
     path : str or path-like
         The file to write. It is replaced atomically, so an interrupted save
         leaves any previous file intact.
+    key : bytes or str, default=None
+        A secret that signs the file (HMAC-SHA256 of its digest), so that
+        ``load(path, key=key)`` can tell it was written by someone holding the
+        key, not only that it is undamaged. None writes no signature.
 
     See Also
     --------
@@ -123,7 +128,10 @@ SequenceWindower or Pipeline
         "estimator": state,
     }
     text = json.dumps(header, allow_nan=False)
-    metadata = {"skrnn": text, "sha256": _digest(text, tensors)}
+    digest = _digest(text, tensors)
+    metadata = {"skrnn": text, "sha256": digest}
+    if key is not None:
+        metadata["hmac-sha256"] = _signature(key, digest)
     path = Path(path)
     content = safetensors.numpy.save(tensors, metadata=metadata)
     # Written beside the target and renamed over it once complete. (Python's
@@ -147,7 +155,7 @@ SequenceWindower or Pipeline
             os.remove(tmp)
 
 
-def load(path, *, device=None):
+def load(path, *, device=None, key=None):
     """Load an estimator written by :func:`save`.
 
     Parameters
@@ -160,6 +168,10 @@ def load(path, *, device=None):
         device each was saved on; a network saved on a device that this machine
         lacks (a GPU) is loaded on the CPU with a warning, and its ``device``
         parameter is left as it was.
+    key : bytes or str, default=None
+        The secret the file was signed with (``save(..., key=key)``): the file
+        must carry a signature made with it. None checks no signature (the
+        digest still detects damage).
 
     Returns
     -------
@@ -170,7 +182,8 @@ def load(path, *, device=None):
     ------
     ValueError
         If the file is not a skrnn model file, is truncated, or was modified
-        after it was written (its content no longer matches its digest).
+        after it was written (its content no longer matches its digest), or,
+        with ``key``, is not signed with it.
 
     See Also
     --------
@@ -194,7 +207,18 @@ def load(path, *, device=None):
             f"{path} is a safetensors file but not one written by skrnn.save: its "
             "header has no skrnn metadata."
         )
-    if metadata.get("sha256") != _digest(text, tensors):
+    digest = _digest(text, tensors)
+    if key is not None:
+        signature = metadata.get("hmac-sha256")
+        if signature is None or not hmac.compare_digest(
+            signature, _signature(key, digest)
+        ):
+            raise ValueError(
+                f"{path} is not signed with this key: it was written without a "
+                "key, with another one, or changed after it was signed. Do not use "
+                "it; ask its author for the file and the key it was signed with."
+            )
+    if metadata.get("sha256") != digest:
         raise ValueError(
             f"{path} was modified or damaged after skrnn.save wrote it: its content "
             "does not match the digest stored with it. Do not use it; save the "
@@ -604,6 +628,15 @@ def _check_regular_file(path):
             f"{path} is not a regular file (a pipe, socket or device); skrnn.load "
             "reads files written by skrnn.save."
         )
+
+
+def _signature(key, digest):
+    """HMAC-SHA256 of ``digest`` with the secret ``key`` (bytes or str)."""
+    if isinstance(key, str):
+        key = key.encode()
+    if not isinstance(key, bytes) or not key:
+        raise TypeError("key must be non-empty bytes or str.")
+    return hmac.new(key, digest.encode(), hashlib.sha256).hexdigest()
 
 
 def _package_version():

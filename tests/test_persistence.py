@@ -591,3 +591,21 @@ def test_save_to_a_directory_is_a_clear_error(saved, tmp_path):
     path.write_bytes(saved)
     with pytest.raises(ValueError, match="is a directory"):
         save(load(path), tmp_path)
+
+
+def test_a_signed_file_loads_only_with_its_key(saved, tmp_path):
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(saved)
+    model = load(path)
+    save(model, path, key="team secret")
+    assert isinstance(load(path, key=b"team secret"), RNNRegressor)
+    load(path)  # without a key, the digest still guards against damage
+    with pytest.raises(ValueError, match="not signed with this key"):
+        load(path, key="another secret")
+    # Whoever rewrites the file, digest and all, cannot sign it without the key.
+    _forge(path, _set("estimator", "attributes", "lr", value=0.5))
+    with pytest.raises(ValueError, match="not signed with this key"):
+        load(path, key="team secret")
+    save(model, path)  # unsigned
+    with pytest.raises(ValueError, match="not signed with this key"):
+        load(path, key="team secret")
