@@ -44,7 +44,7 @@ from ._params import (
     validate_params,
 )
 from ._scaling import SEQUENCE_STATISTICS, feature_moments, sequence_moments
-from ._streaming import StreamState
+from ._streaming import StreamState, check_method
 from ._training import (
     CALLBACKS,
     RESERVED_CALLBACKS,
@@ -182,9 +182,7 @@ class SequenceInput:
                 "state must be a StreamState from this estimator's start_stream, "
                 f"got {type(state).__name__}."
             )
-        methods = [m for m in ("predict", "predict_proba") if hasattr(self, m)]
-        if method not in methods:
-            raise ValueError(f"method must be one of {methods}, got {method!r}.")
+        check_method(self, method)
         if getattr(X, "ndim", np.ndim(X)) == 2:  # univariate steps, any number
             X = np.asarray(X)[:, :, np.newaxis]
         sequences = self._validate_sequences(X, reset=False)

@@ -20,6 +20,7 @@ from ._series import (
     time_index,
     with_leads,
 )
+from ._streaming import final_step
 from ._windowing import SequenceWindower, _next_label, _pandas_index
 
 
@@ -432,8 +433,7 @@ class _Model:
 
     def _quantile_model(self):
         """The final estimator, which must predict quantiles."""
-        final = self.estimator
-        final = final[-1] if isinstance(final, Pipeline) else final
+        final = final_step(self.estimator)
         if not hasattr(final, "predict_quantiles"):
             raise ValueError(
                 f"coverage needs a model of quantiles, but {type(final).__name__} "

@@ -24,7 +24,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ._params import check_positive_int
-from ._streaming import predict_stream, start_stream
+from ._streaming import check_method, final_step, predict_stream, start_stream
 
 logger = logging.getLogger("skrnn.serving")
 
@@ -318,9 +318,7 @@ def _unknown_stream(stream_id):
 
 def _method(body, model):
     method = body.get("method", "predict")
-    if method not in ("predict", "predict_proba") or not hasattr(model, method):
-        methods = [m for m in ("predict", "predict_proba") if hasattr(model, m)]
-        raise ValueError(f"method must be one of {methods}, got {method!r}.")
+    check_method(model, method)
     return method
 
 
@@ -367,7 +365,7 @@ def _metadata(model):
     """What /health says of the model: its classes and fitted attributes."""
     from . import __version__
 
-    final = model[-1] if isinstance(model, Pipeline) else model
+    final = final_step(model)
     steps = (
         [type(step).__name__ for _, step in model.steps]
         if isinstance(model, Pipeline)

@@ -96,7 +96,7 @@ def start_stream(model, n_sequences=1, *, history=None):
                 "model starts from the zero state, as predict does: feed the "
                 "history with predict_stream as the stream's first steps."
             )
-        return _final(model).start_stream(n_sequences)
+        return final_step(model).start_stream(n_sequences)
     check_positive_int("n_sequences", n_sequences)
     if n_sequences != 1:
         raise ValueError(
@@ -144,13 +144,10 @@ def predict_stream(model, X, state, *, method="predict"):
     if windower is None:
         if isinstance(model, Pipeline) and len(model) > 1:
             X = model[:-1].transform(X)
-        return _final(model).predict_stream(X, state, method=method)
+        return final_step(model).predict_stream(X, state, method=method)
     if state.hidden is not None:
         raise ValueError("This state belongs to a recurrent model's stream.")
-    if method not in ("predict", "predict_proba") or not hasattr(model, method):
-        raise ValueError(
-            f"method must be 'predict' or 'predict_proba', got {method!r}."
-        )
+    check_method(model, method)
     n_new = len(X)
     rows = X if state.rows is None else _concat(state.rows, X)
     with warnings.catch_warnings():
@@ -178,8 +175,17 @@ def _windower(model):
     return windowers[0]
 
 
-def _final(model):
+def final_step(model):
+    """The last step of a Pipeline, or the model itself."""
     return model[-1] if isinstance(model, Pipeline) else model
+
+
+def check_method(model, method):
+    """Raise unless ``method`` is "predict" or "predict_proba" and ``model``
+    has it: what a stream (or a request to the service) may ask for."""
+    methods = [m for m in ("predict", "predict_proba") if hasattr(model, m)]
+    if method not in methods:
+        raise ValueError(f"method must be one of {methods}, got {method!r}.")
 
 
 def _last_rows(rows, windower):
